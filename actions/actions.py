@@ -1,0 +1,322 @@
+"""Thin Rasa glue: each action reads the session from its slot, asks the coach, speaks, returns events.
+
+The coach itself (`stretch_coach.machine`) knows nothing of Rasa. Every action here has the same
+shape: turn the latest message into a machine event, run one transition, then speak the `Say`
+effects as domain responses and turn the timer effects into Rasa reminders.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, ReminderCancelled, ReminderScheduled, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from stretch_coach import contract as C
+from stretch_coach import lexicon, machine
+from stretch_coach.timing import Clock
+
+REMINDER_PREFIX = "hold_cue_"
+MIN_LEAD_SECONDS = 0.05  # a reminder is never set in the past: the scheduler could skip it
+
+
+def reminder_name(sender_id: Text) -> Text:
+    """One reminder per conversation (Rasa keys scheduled jobs by this name)."""
+    return f"{REMINDER_PREFIX}{sender_id}"
+
+
+def _entity(tracker: Tracker, name: Text) -> Optional[Text]:
+    values = [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == name]
+    return str(values[0]) if values and values[0] is not None else None
+
+
+def event_from(tracker: Tracker, name: Text) -> machine.Event:
+    """The machine event for this turn: the action's event name plus the message's entities."""
+    lex = lexicon.default()
+    text = tracker.latest_message.get("text") or ""
+    pain_raw = _entity(tracker, C.PAIN_LEVEL)
+    pain = lex.pain_level(pain_raw) if pain_raw is not None else None
+    side = _entity(tracker, C.SIDE)
+    return machine.Event(
+        name=name,
+        variant=_entity(tracker, C.VARIANT),
+        side=side if side in C.SIDES else None,
+        pain=pain,
+        sharp=name == C.DISCOMFORT and lex.sharp(text),
+        body_part=_entity(tracker, C.BODY_PART),
+    )
+
+
+class SessionAction(Action, abc.ABC):
+    """Runs one state-machine transition for the event this action stands for."""
+
+    event_name: Text = ""
+
+    @abc.abstractmethod
+    def name(self) -> Text:
+        """The action's name in the domain."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        clock = Clock()
+        state = machine.State.from_dict(tracker.get_slot(C.SLOT_COACH))
+        new_state, effects = machine.step(
+            state, event_from(tracker, self.event_name), clock.now(), grace=clock.grace
+        )
+        events: List[EventType] = []
+        for effect in effects:
+            if isinstance(effect, machine.Say):
+                dispatcher.utter_message(response=effect.response, **effect.args)
+            elif isinstance(effect, machine.Schedule):
+                events.append(self._reminder(tracker.sender_id, clock, effect.due))
+            elif isinstance(effect, machine.Cancel):
+                events.append(ReminderCancelled(name=reminder_name(tracker.sender_id)))
+        return [SlotSet(C.SLOT_COACH, new_state.to_dict()), *events]
+
+    @staticmethod
+    def _reminder(sender_id: Text, clock: Clock, due: float) -> EventType:
+        real = max(clock.to_real(due), dt.datetime.now().timestamp() + MIN_LEAD_SECONDS)
+        return ReminderScheduled(
+            C.EXTERNAL_HOLD_CUE,
+            trigger_date_time=dt.datetime.fromtimestamp(real),
+            name=reminder_name(sender_id),
+            kill_on_user_message=False,
+        )
+
+
+class ActionStartSession(SessionAction):
+    """Start coaching: warm-up reminder, then the routines."""
+
+    event_name = C.START_SESSION
+
+    def name(self) -> Text:
+        return "action_start_session"
+
+
+class ActionChooseVariant(SessionAction):
+    """Start the routine the person named."""
+
+    event_name = C.CHOOSE_VARIANT
+
+    def name(self) -> Text:
+        return "action_choose_variant"
+
+
+class ActionAskHowTo(SessionAction):
+    """Explain a routine without losing the current place."""
+
+    event_name = C.ASK_HOW_TO
+
+    def name(self) -> Text:
+        return "action_ask_how_to"
+
+
+class ActionNextStep(SessionAction):
+    """Go to the next step, the other leg, or the next routine."""
+
+    event_name = C.NEXT_STEP
+
+    def name(self) -> Text:
+        return "action_next_step"
+
+
+class ActionPreviousStep(SessionAction):
+    """Go back one step."""
+
+    event_name = C.PREVIOUS_STEP
+
+    def name(self) -> Text:
+        return "action_previous_step"
+
+
+class ActionRepeat(SessionAction):
+    """Say the current step again."""
+
+    event_name = C.REPEAT
+
+    def name(self) -> Text:
+        return "action_repeat"
+
+
+class ActionSwitchLegs(SessionAction):
+    """Move to the other leg (single-leg routines)."""
+
+    event_name = C.SWITCH_LEGS
+
+    def name(self) -> Text:
+        return "action_switch_legs"
+
+
+class ActionSwitchRoles(SessionAction):
+    """The partners swap: the helper now stretches."""
+
+    event_name = C.SWITCH_ROLES
+
+    def name(self) -> Text:
+        return "action_switch_roles"
+
+
+class ActionHarder(SessionAction):
+    """Step the intensity up, with its safety cue."""
+
+    event_name = C.HARDER
+
+    def name(self) -> Text:
+        return "action_harder"
+
+
+class ActionEasier(SessionAction):
+    """Step the intensity down."""
+
+    event_name = C.EASIER
+
+    def name(self) -> Text:
+        return "action_easier"
+
+
+class ActionTooMuchPressure(SessionAction):
+    """Tell the partner to ease off and lower the intensity."""
+
+    event_name = C.TOO_MUCH_PRESSURE
+
+    def name(self) -> Text:
+        return "action_too_much_pressure"
+
+
+class ActionDiscomfort(SessionAction):
+    """Pause at once and ask how bad it is."""
+
+    event_name = C.DISCOMFORT
+
+    def name(self) -> Text:
+        return "action_discomfort"
+
+
+class ActionPause(SessionAction):
+    """Pause the session and freeze the hold."""
+
+    event_name = C.PAUSE
+
+    def name(self) -> Text:
+        return "action_pause"
+
+
+class ActionResume(SessionAction):
+    """Resume where the session was."""
+
+    event_name = C.RESUME
+
+    def name(self) -> Text:
+        return "action_resume"
+
+
+class ActionStopSession(SessionAction):
+    """End the session with a summary."""
+
+    event_name = C.STOP_SESSION
+
+    def name(self) -> Text:
+        return "action_stop_session"
+
+
+class ActionHowLongLeft(SessionAction):
+    """Say how long the current hold has left."""
+
+    event_name = C.HOW_LONG_LEFT
+
+    def name(self) -> Text:
+        return "action_how_long_left"
+
+
+class ActionHoldLonger(SessionAction):
+    """Add time to the current hold."""
+
+    event_name = C.HOLD_LONGER
+
+    def name(self) -> Text:
+        return "action_hold_longer"
+
+
+class ActionHelp(SessionAction):
+    """Say what people can say."""
+
+    event_name = C.HELP
+
+    def name(self) -> Text:
+        return "action_help"
+
+
+class ActionGreet(SessionAction):
+    """Greet, and offer to start."""
+
+    event_name = C.GREET
+
+    def name(self) -> Text:
+        return "action_greet"
+
+
+class ActionGoodbye(SessionAction):
+    """Say goodbye, ending a running session."""
+
+    event_name = C.GOODBYE
+
+    def name(self) -> Text:
+        return "action_goodbye"
+
+
+class ActionAffirm(SessionAction):
+    """Yes: answers the open question, if any."""
+
+    event_name = C.AFFIRM
+
+    def name(self) -> Text:
+        return "action_affirm"
+
+
+class ActionDeny(SessionAction):
+    """No: answers the open question, if any."""
+
+    event_name = C.DENY
+
+    def name(self) -> Text:
+        return "action_deny"
+
+
+class ActionThanks(SessionAction):
+    """You're welcome."""
+
+    event_name = C.THANKS
+
+    def name(self) -> Text:
+        return "action_thanks"
+
+
+class ActionOutOfScope(SessionAction):
+    """Say what the coach is for, and keep the place."""
+
+    event_name = C.OUT_OF_SCOPE
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+
+class ActionCoachFallback(SessionAction):
+    """A short re-prompt for unclear input that keeps the place."""
+
+    event_name = machine.FALLBACK
+
+    def name(self) -> Text:
+        return "action_coach_fallback"
+
+
+class ActionHoldCue(SessionAction):
+    """A hold reminder fired: speak the due cue (five more seconds, release, next repetition)."""
+
+    event_name = machine.TICK
+
+    def name(self) -> Text:
+        return "action_hold_cue"

@@ -1,0 +1,59 @@
+"""Build and save the project's own spaCy pipeline: blank English, lookup lemmatizer, entity ruler.
+
+No pretrained model is downloaded: spaCy's English models are not on PyPI. The lemmatizer's lookup
+table comes from spacy-lookups-data and is saved inside the pipeline; the entity ruler's patterns
+come from `stretch_coach/lexicon.yml`. Run: python scripts/build_spacy.py [OUT_DIR]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import spacy
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from stretch_coach import lexicon  # noqa: E402
+
+DEFAULT_OUT = ROOT / "build" / "spacy_pipeline"
+PAIN_NUMBERS = ["zero", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+SCALE = [{"LOWER": {"IN": ["out", "outta"]}, "OP": "?"}, {"LOWER": "of"}, {"LOWER": {"IN": ["ten", "10"]}}]
+
+
+def patterns(lex: lexicon.Lexicon, nlp) -> list[dict]:
+    """Phrase patterns by lower-case text and by lemma, so 'legs' finds 'leg' and 'hurts' 'hurt'."""
+    out: list[dict] = []
+    for label, table in lex.aliases.items():
+        for phrase, value in table.items():
+            out.append({"label": label, "pattern": [{"LOWER": w} for w in phrase.split()], "id": value})
+            lemmas = [t.lemma_.lower() for t in nlp(phrase)]
+            if lemmas != phrase.split():
+                out.append({"label": label, "pattern": [{"LEMMA": w} for w in lemmas], "id": value})
+    for phrase, level in lex.pain_words.items():
+        out.append({"label": "pain_level", "pattern": [{"LOWER": w} for w in phrase.split()], "id": str(level)})
+    # numbers: "seven", "7", "seven out of ten", "one out of ten" (a bare "one" is too often "this one")
+    out.append({"label": "pain_level", "pattern": [{"LOWER": {"IN": PAIN_NUMBERS}}]})
+    out.append({"label": "pain_level", "pattern": [{"IS_DIGIT": True}]})
+    out.append({"label": "pain_level", "pattern": [{"LIKE_NUM": True}, *SCALE]})
+    out.append({"label": "pain_level", "pattern": [{"TEXT": {"REGEX": r"^\d{1,2}/10$"}}]})
+    return out
+
+
+def build(out_dir: Path = DEFAULT_OUT):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()  # loads the lookup table from spacy-lookups-data
+    found = patterns(lexicon.default(), nlp)  # lemmas come from the pipeline before the ruler
+    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
+    ruler.add_patterns(found)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(out_dir)
+    return nlp
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUT
+    build(target)
+    print(f"spaCy pipeline saved to {target}")

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Set up Stretch Coach from nothing, and bring it up to date: Debian packages, a Python 3.10 venv
+# with the pinned packages, our spaCy pipeline, and a trained Rasa model. Each part is skipped when
+# it is already current, so running this again costs a second or two.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TF_CPP_MIN_LOG_LEVEL=3 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+# 1. Debian packages: speech out (espeak-ng), audio tools (sox), PortAudio for the microphone.
+DEBS=(espeak-ng sox libsox-fmt-all libportaudio2)
+missing=()
+for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# 2. Python 3.10 (Rasa 3.6 needs < 3.11): .python-version makes pyenv's `python` 3.10.13.
+if [ ! -x .venv/bin/python ]; then
+  PY=""
+  for cand in python python3.10 "$HOME/.pyenv/versions/3.10.13/bin/python"; do
+    if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then
+      PY="$cand"; break
+    fi
+  done
+  [ -n "$PY" ] || { echo "Python 3.10 not found (pyenv install 3.10.13)" >&2; exit 1; }
+  say "creating .venv with $($PY --version)"
+  "$PY" -m venv .venv
+fi
+if [ ! -f .venv/.installed ] || [ requirements.lock -nt .venv/.installed ]; then
+  say "installing pinned Python packages (about 2 minutes the first time)"
+  .venv/bin/pip install -q --disable-pip-version-check "pip==24.0"
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock
+  touch .venv/.installed
+fi
+
+# 3. Our spaCy pipeline (blank English + lookup lemmatizer + entity ruler from the lexicon).
+SPACY_INPUTS=(scripts/build_spacy.py stretch_coach/lexicon.yml stretch_coach/lexicon.py)
+spacy_hash=$(cat "${SPACY_INPUTS[@]}" | sha256sum | cut -c1-16)
+if [ "$(cat build/spacy_pipeline/.hash 2>/dev/null)" != "$spacy_hash" ]; then
+  say "building the spaCy pipeline"
+  .venv/bin/python scripts/build_spacy.py build/spacy_pipeline 2>/dev/null
+  echo "$spacy_hash" > build/spacy_pipeline/.hash
+fi
+
+# 4. The Rasa model, retrained only when its inputs change.
+model_hash=$( (cat config.yml domain.yml build/spacy_pipeline/.hash components/*.py; find data -name '*.yml' | sort | xargs cat) | sha256sum | cut -c1-16)
+if [ ! -f models/current.tar.gz ] || [ "$(cat models/current.hash 2>/dev/null)" != "$model_hash" ]; then
+  say "training the Rasa model (about a minute)"
+  .venv/bin/rasa train --quiet --fixed-model-name current --out models >/dev/null
+  echo "$model_hash" > models/current.hash
+fi
+say "ready"

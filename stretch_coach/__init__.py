@@ -1,0 +1,1 @@
+"""Stretch Coach: the coach itself (catalogue, state machine, timing, safety). No Rasa imports."""

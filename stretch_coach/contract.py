@@ -1,0 +1,61 @@
+"""The intent and entity contract that clients, tests and benchmarks rely on.
+
+Names here are the single source for Python code; the YAML files (domain, NLU data) must use the
+same strings, and `tests/test_contract.py` checks that they do.
+"""
+
+from __future__ import annotations
+
+# --- intents -------------------------------------------------------------------------------
+START_SESSION = "start_session"
+CHOOSE_VARIANT = "choose_variant"
+ASK_HOW_TO = "ask_how_to"
+NEXT_STEP = "next_step"
+PREVIOUS_STEP = "previous_step"
+REPEAT = "repeat"
+SWITCH_LEGS = "switch_legs"
+SWITCH_ROLES = "switch_roles"
+HARDER = "harder"
+EASIER = "easier"
+TOO_MUCH_PRESSURE = "too_much_pressure"
+DISCOMFORT = "discomfort"
+PAUSE = "pause"
+RESUME = "resume"
+STOP_SESSION = "stop_session"
+HOW_LONG_LEFT = "how_long_left"
+HOLD_LONGER = "hold_longer"
+HELP = "help"
+GREET = "greet"
+GOODBYE = "goodbye"
+AFFIRM = "affirm"
+DENY = "deny"
+THANKS = "thanks"
+OUT_OF_SCOPE = "out_of_scope"
+
+INTENTS: tuple[str, ...] = (
+    START_SESSION, CHOOSE_VARIANT, ASK_HOW_TO, NEXT_STEP, PREVIOUS_STEP, REPEAT, SWITCH_LEGS,
+    SWITCH_ROLES, HARDER, EASIER, TOO_MUCH_PRESSURE, DISCOMFORT, PAUSE, RESUME, STOP_SESSION,
+    HOW_LONG_LEFT, HOLD_LONGER, HELP, GREET, GOODBYE, AFFIRM, DENY, THANKS, OUT_OF_SCOPE,
+)
+
+# Requests that must work in every state and beat everything else.
+SAFETY_INTENTS: tuple[str, ...] = (DISCOMFORT, TOO_MUCH_PRESSURE, STOP_SESSION, PAUSE)
+
+# Rasa's own intents.
+NLU_FALLBACK = "nlu_fallback"
+EXTERNAL_HOLD_CUE = "EXTERNAL_hold_cue"
+
+# --- entities ------------------------------------------------------------------------------
+VARIANT = "variant"
+SIDE = "side"
+PAIN_LEVEL = "pain_level"
+BODY_PART = "body_part"
+ENTITIES: tuple[str, ...] = (VARIANT, SIDE, PAIN_LEVEL, BODY_PART)
+
+VARIANTS: tuple[str, ...] = (
+    "single_leg_kneeling", "seated_single_leg", "standing_double_leg", "wrist_pull",
+)
+SIDES: tuple[str, ...] = ("left", "right")
+
+# --- slots ---------------------------------------------------------------------------------
+SLOT_COACH = "coach"  # the whole session state, a JSON-able dict owned by the state machine

@@ -1,0 +1,81 @@
+"""The names people use (`lexicon.yml`) and the normalisers built on them. No Rasa imports."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
+
+NUMBER_WORDS = {
+    "zero": 0, "nought": 0, "nothing": 0, "none": 0, "oh": 0,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10,
+    # what a recogniser hears instead
+    "won": 1, "to": 2, "too": 2, "for": 4, "fore": 4, "ate": 8, "tin": 10,
+}
+_SCALE_SUFFIX = re.compile(r"\s*(?:out\s+of|outta|of|/)\s*(?:ten|10)\s*$")
+
+# Words that make any pain report a sharp one, whatever number comes with it.
+SHARP_LEVEL = 8
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    # entity name -> {alias phrase: canonical value}
+    aliases: dict[str, dict[str, str]]
+    # pain word phrase -> level
+    pain_words: dict[str, int]
+
+    def canonical(self, entity: str, phrase: str) -> Optional[str]:
+        return self.aliases.get(entity, {}).get(_clean(phrase))
+
+    def pain_level(self, phrase: str) -> Optional[int]:
+        """'seven out of ten' -> 7, '7/10' -> 7, 'sharp' -> 8, 'a six' -> 6; None if no level."""
+        text = _clean(phrase)
+        text = _SCALE_SUFFIX.sub("", text).strip()
+        text = re.sub(r"^(?:a|an|about|around|like|maybe|it's|its|it is)\s+", "", text)
+        if text in self.pain_words:
+            return self.pain_words[text]
+        if text.isdigit() and 0 <= int(text) <= 10:
+            return int(text)
+        if text in NUMBER_WORDS:
+            return NUMBER_WORDS[text]
+        return None
+
+    def sharp(self, text: str) -> bool:
+        """Does the utterance name a sharp kind of pain anywhere in it?"""
+        words = f" {_clean(text)} "
+        return any(
+            f" {w} " in words for w, level in self.pain_words.items() if level >= SHARP_LEVEL
+        )
+
+
+def _clean(text: str) -> str:
+    return " ".join(re.sub(r"[^\w/' ]+", " ", text.lower()).split())
+
+
+def load(path: Path = LEXICON_PATH) -> Lexicon:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    aliases: dict[str, dict[str, str]] = {}
+    for entity in ("variant", "side", "body_part"):
+        table: dict[str, str] = {}
+        for value, phrases in raw[entity].items():
+            table[value.replace("_", " ")] = value
+            for phrase in phrases:
+                table[_clean(phrase)] = value
+        aliases[entity] = table
+    pain_words = {
+        _clean(w): int(level) for level, words in raw["pain_words"].items() for w in words
+    }
+    return Lexicon(aliases=aliases, pain_words=pain_words)
+
+
+@lru_cache(maxsize=1)
+def default() -> Lexicon:
+    return load()

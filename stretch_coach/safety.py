@@ -1,0 +1,75 @@
+"""The safety net around the intent classifier. No Rasa imports.
+
+A missed "ouch" can cost an injury; a false "pause" costs a few seconds. So after the classifier has
+spoken, two cheap checks may overrule it in favour of a safety intent:
+
+1. Pain words. If the utterance holds a word of pain (by lemma, so "hurts", "hurting" and "hurt"
+   all count) and the classifier did not already pick a safety intent, it becomes `discomfort`.
+2. A safety floor. If a safety intent got at least `floor` confidence, but lost to a non-safety intent
+   (or to the low-confidence fallback), the best-scoring safety intent wins.
+
+`decide` returns the intent to use and why, or None to leave the classifier's answer alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Optional, Sequence
+
+from . import contract as C
+
+# Lemmas (lower case) that mean pain or injury on their own.
+PAIN_LEMMAS = frozenset({
+    "ouch", "ow", "owww", "oww", "ouchie", "ow ow", "hurt", "pain", "painful", "ache", "aching",
+    "sore", "cramp", "cramping", "pop", "popped", "tear", "tore", "torn", "pull", "strain",
+    "injure", "injury", "injured", "sting", "stinging", "burn", "burning", "throb", "throbbing",
+    "sharp", "agony", "numb", "tingle", "tingling", "spasm", "twinge", "ah", "argh", "aah", "ahh",
+})
+# "pull" is pain only as a noun ("I felt a pull"); the partner pulling is pressure. These words never
+# count alone: "pull my wrists" is the wrist-pull routine, not an injury.
+AMBIGUOUS = frozenset({"pull", "burn", "tear", "ah", "pop", "sharp"})
+# ...but they do when the phrase makes it clear.
+PAIN_PHRASES = (
+    "felt a pull", "feel a pull", "pulled something", "pulled a muscle", "pulled my",
+    "felt a pop", "felt something pop", "heard a pop", "it burns", "burning pain", "sharp pain",
+    "something tore", "a tear", "it's sharp", "its sharp", "really sharp", "feels sharp",
+)
+
+DEFAULT_FLOOR = 0.2
+NET_INTENTS = (C.DISCOMFORT, C.TOO_MUCH_PRESSURE, C.STOP_SESSION, C.PAUSE)
+
+
+@dataclass(frozen=True)
+class Decision:
+    intent: str
+    reason: str  # "pain_word" or "safety_floor"
+
+
+def has_pain_word(lemmas: Iterable[str], text: str) -> bool:
+    lemmas = [lemma.lower() for lemma in lemmas]
+    if any(lemma in PAIN_LEMMAS and lemma not in AMBIGUOUS for lemma in lemmas):
+        return True
+    padded = f" {' '.join(text.lower().split())} "
+    return any(f" {p} " in padded or padded.strip().startswith(p) for p in PAIN_PHRASES)
+
+
+def decide(
+    top_intent: Optional[str],
+    ranking: Sequence[tuple[str, float]],
+    lemmas: Iterable[str],
+    text: str,
+    floor: float = DEFAULT_FLOOR,
+) -> Optional[Decision]:
+    """Overrule the classifier toward safety, or return None to keep its answer."""
+    if top_intent in C.SAFETY_INTENTS:
+        return None
+    if has_pain_word(lemmas, text):
+        return Decision(C.DISCOMFORT, "pain_word")
+    best = max(
+        ((name, conf) for name, conf in ranking if name in NET_INTENTS),
+        key=lambda item: item[1],
+        default=None,
+    )
+    if best is not None and best[1] >= floor:
+        return Decision(best[0], "safety_floor")
+    return None
