@@ -51,7 +51,10 @@ fi
 model_hash=$( (cat config.yml domain.yml build/spacy_pipeline/.hash components/*.py; find data -name '*.yml' | sort | xargs cat) | sha256sum | cut -c1-16)
 if [ ! -f models/current.tar.gz ] || [ "$(cat models/current.hash 2>/dev/null)" != "$model_hash" ]; then
   say "training the Rasa model (about a minute)"
-  .venv/bin/rasa train --quiet --fixed-model-name current --out models >/dev/null
+  mkdir -p build
+  if ! .venv/bin/rasa train --fixed-model-name current --out models >build/train.log 2>&1; then
+    tail -40 build/train.log >&2; exit 1
+  fi
   echo "$model_hash" > models/current.hash
 fi
 say "ready"

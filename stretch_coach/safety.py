@@ -39,6 +39,9 @@ DEFAULT_FLOOR = 0.2
 NET_INTENTS = (C.DISCOMFORT, C.TOO_MUCH_PRESSURE, C.STOP_SESSION, C.PAUSE)
 
 
+WORDLESS = "wordless"  # input with no letters at all (noise, emoji, punctuation): a re-prompt
+
+
 @dataclass(frozen=True)
 class Decision:
     intent: str
@@ -60,7 +63,13 @@ def decide(
     text: str,
     floor: float = DEFAULT_FLOOR,
 ) -> Optional[Decision]:
-    """Overrule the classifier toward safety, or return None to keep its answer."""
+    """Overrule the classifier toward safety, or return None to keep its answer.
+
+    Input without a single letter carries no request at all: it becomes the fallback (a short
+    re-prompt), whatever the classifier guessed from it.
+    """
+    if not any(ch.isalpha() for ch in text):
+        return Decision(C.NLU_FALLBACK, WORDLESS)
     if top_intent in C.SAFETY_INTENTS:
         return None
     if has_pain_word(lemmas, text):

@@ -1,0 +1,141 @@
+"""Each action with a tracker fixture: the exact events and the responses it speaks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+
+import pytest
+from rasa_sdk.events import ReminderCancelled, ReminderScheduled, SlotSet
+
+from actions import actions as A
+from stretch_coach import contract as C
+from stretch_coach import machine as M
+
+ALL_ACTIONS = [
+    cls for _, cls in inspect.getmembers(A, inspect.isclass)
+    if issubclass(cls, A.SessionAction) and not inspect.isabstract(cls)
+]
+
+
+def responses(dispatcher) -> list[str]:
+    return [m["response"] for m in dispatcher.messages]
+
+
+def run(action, dispatcher, tracker, domain):
+    import asyncio
+
+    return asyncio.run(action.run(dispatcher, tracker, domain))
+
+
+def test_every_action_is_in_the_domain_and_every_domain_action_exists(domain):
+    names = {cls().name() for cls in ALL_ACTIONS}
+    assert names == set(domain["actions"])
+    assert len(names) == len(ALL_ACTIONS)
+
+
+def test_every_response_the_machine_can_speak_is_in_the_domain(domain):
+    import re
+
+    source = inspect.getsource(M)
+    spoken = set(re.findall(r'"(utter_[a-z_]+)"', source))
+    assert spoken, "found no responses in the machine"
+    missing = spoken - set(domain["responses"])
+    assert not missing
+
+
+@pytest.mark.parametrize("response,variants", [
+    (name, texts) for name, texts in
+    __import__("yaml").safe_load(open(A.__file__.replace("actions/actions.py", "domain.yml")))["responses"].items()
+])
+def test_responses_are_voice_first(response, variants):
+    for v in variants:
+        text = v["text"]
+        assert "buttons" not in v and "image" not in v
+        assert not any(ord(ch) > 0x2000 for ch in text), "no emoji or symbols"
+        assert "type" not in text.lower().split()
+        sentences = [s for s in text.replace("?", ".").replace("!", ".").split(".") if s.strip()]
+        # routine content is filled in, so allow one templated sentence beyond two of our own
+        assert len(sentences) <= 3, text
+
+
+def test_start_session_speaks_warm_up_and_sets_the_session(dispatcher, tracker, domain):
+    events = run(A.ActionStartSession(), dispatcher, tracker(C.START_SESSION, "let's start"), domain)
+    assert responses(dispatcher) == ["utter_warm_up", "utter_choose_routine"]
+    assert dispatcher.messages[0]["minutes"] == 3
+    assert events[0]["event"] == "slot" and events[0]["name"] == C.SLOT_COACH
+    assert events[0]["value"]["phase"] == M.CHOOSING
+
+
+def test_choose_variant_reads_the_entity(dispatcher, tracker, domain):
+    state = M.State(phase=M.CHOOSING).to_dict()
+    t = tracker(C.CHOOSE_VARIANT, "the seated one please",
+                [{"entity": "variant", "value": "seated_single_leg"}], coach=state)
+    events = run(A.ActionChooseVariant(), dispatcher, t, domain)
+    assert responses(dispatcher) == ["utter_routine_start", "utter_step"]
+    assert dispatcher.messages[1]["instruction"].startswith("Sit on the floor with your right leg")
+    assert events == [SlotSet(C.SLOT_COACH, events[0]["value"])]
+    assert events[0]["value"]["variant"] == "seated_single_leg"
+
+
+def test_reaching_a_hold_schedules_a_reminder_that_survives_user_messages(dispatcher, tracker, domain):
+    state = M.State(phase=M.ACTIVE, variant="wrist_pull", step=2).to_dict()
+    events = run(A.ActionNextStep(), dispatcher, tracker(C.NEXT_STEP, "next", coach=state), domain)
+    assert responses(dispatcher) == ["utter_step", "utter_hold_start"]
+    reminders = [e for e in events if e["event"] == "reminder"]
+    assert len(reminders) == 1
+    r = reminders[0]
+    assert r["intent"] == C.EXTERNAL_HOLD_CUE
+    assert r["name"] == "hold_cue_test-user"
+    assert r["kill_on_user_msg"] is False
+    due = dt.datetime.fromisoformat(r["date_time"])
+    assert dt.timedelta(seconds=9) < due - dt.datetime.now() < dt.timedelta(seconds=11)  # 15 s - 5 s
+
+
+def test_discomfort_cancels_the_hold_reminder_and_asks(dispatcher, tracker, domain):
+    state = M.State(phase=M.ACTIVE, variant="wrist_pull", step=2).to_dict()
+    events = run(A.ActionNextStep(), dispatcher, tracker(coach=state), domain)
+    state = events[0]["value"]
+    d2 = type(dispatcher)()
+    events = run(A.ActionDiscomfort(), d2, tracker(C.DISCOMFORT, "ouch", coach=state), domain)
+    assert responses(d2) == ["utter_discomfort_stop", "utter_ask_pain"]
+    assert ReminderCancelled(name="hold_cue_test-user") in events
+    assert events[0]["value"]["phase"] == M.PAUSED
+
+
+@pytest.mark.parametrize("entities,text,expected", [
+    ([{"entity": "pain_level", "value": "2"}], "about a two", "utter_pain_mild"),
+    ([{"entity": "pain_level", "value": "seven out of ten"}], "seven out of ten", "utter_pain_severe"),
+    ([{"entity": "pain_level", "value": "2"}], "a two but it's sharp", "utter_pain_severe"),
+    ([], "sharp stabbing pain", "utter_pain_severe"),
+])
+def test_pain_rating_from_entities_and_words(dispatcher, tracker, domain, entities, text, expected):
+    state = M.State(phase=M.PAUSED, paused_from=M.ACTIVE, variant="wrist_pull", step=3,
+                    question=M.ASK_PAIN).to_dict()
+    run(A.ActionDiscomfort(), dispatcher, tracker(C.DISCOMFORT, text, entities, coach=state), domain)
+    assert responses(dispatcher)[-1] == expected
+
+
+def test_hold_cue_action_speaks_the_due_cue(dispatcher, tracker, domain, monkeypatch):
+    monkeypatch.setenv("STRETCH_TIME_SCALE", "1")
+    state = M.State(phase=M.ACTIVE, variant="wrist_pull", step=2).to_dict()
+    events = run(A.ActionNextStep(), type(dispatcher)(), tracker(coach=state), domain)
+    state = events[0]["value"]
+    state["timer"]["base"] -= 11  # the hold started 11 s ago: the warning at 10 s is due
+    events = run(A.ActionHoldCue(), dispatcher, tracker(C.EXTERNAL_HOLD_CUE, coach=state), domain)
+    assert responses(dispatcher) == ["utter_hold_warning"]
+    assert [e["event"] for e in events] == ["slot", "reminder"]
+
+
+def test_empty_slot_and_odd_entities_do_not_crash(dispatcher, tracker, domain):
+    t = tracker(C.SWITCH_LEGS, "", [{"entity": "side", "value": "sideways"},
+                                     {"entity": "variant", "value": "yoga"}])
+    events = run(A.ActionSwitchLegs(), dispatcher, t, domain)
+    assert responses(dispatcher) == ["utter_say_start"]
+    assert events[0]["value"]["phase"] == M.IDLE
+
+
+def test_reminder_is_never_set_in_the_past(dispatcher, tracker, domain):
+    ev = A.SessionAction._reminder("u", A.Clock(scale=1.0), due=0.0)
+    assert isinstance(ev, dict) and ev["event"] == "reminder"
+    assert dt.datetime.fromisoformat(ev["date_time"]) > dt.datetime.now() - dt.timedelta(seconds=1)
