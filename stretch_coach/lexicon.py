@@ -21,6 +21,8 @@ NUMBER_WORDS = {
 }
 _SCALE_SUFFIX = re.compile(r"\s*(?:out\s+of|outta|of|/)\s*(?:ten|10)\s*$")
 
+_LEADING = re.compile(r"^(?:(?:a|an|the|about|around|like|maybe|it's|its|it is|that's|thats|um|uh)\s+)+")
+
 # Words that make any pain report a sharp one, whatever number comes with it.
 SHARP_LEVEL = 8
 
@@ -33,13 +35,15 @@ class Lexicon:
     pain_words: dict[str, int]
 
     def canonical(self, entity: str, phrase: str) -> Optional[str]:
-        return self.aliases.get(entity, {}).get(_clean(phrase))
+        table = self.aliases.get(entity, {})
+        text = _clean(phrase)
+        return table.get(text) or table.get(_LEADING.sub("", text))
 
     def pain_level(self, phrase: str) -> Optional[int]:
         """'seven out of ten' -> 7, '7/10' -> 7, 'sharp' -> 8, 'a six' -> 6; None if no level."""
         text = _clean(phrase)
         text = _SCALE_SUFFIX.sub("", text).strip()
-        text = re.sub(r"^(?:a|an|about|around|like|maybe|it's|its|it is)\s+", "", text)
+        text = _LEADING.sub("", text)
         if text in self.pain_words:
             return self.pain_words[text]
         if text.isdigit() and 0 <= int(text) <= 10:

@@ -42,6 +42,8 @@ def test_every_response_the_machine_can_speak_is_in_the_domain(domain):
     assert spoken, "found no responses in the machine"
     missing = spoken - set(domain["responses"])
     assert not missing
+    unused = set(domain["responses"]) - spoken
+    assert not unused, "responses nobody speaks"
 
 
 @pytest.mark.parametrize("response,variants", [

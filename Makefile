@@ -1,0 +1,37 @@
+# Stretch Coach. `make run` starts the assistant from nothing; `make test` runs every test the same way.
+.PHONY: help install run voice test test-fast validate train eval bench lint clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+install:  ## venv (Python 3.10), pinned packages, Debian packages, spaCy pipeline, trained model
+	scripts/setup.sh
+
+run:  ## start the action server and Rasa server, then chat with the coach in this terminal
+	scripts/run.sh chat
+
+voice:  ## start the servers and the hands-free voice client (microphone and speaker)
+	scripts/run.sh voice
+
+test:  ## set up, then run every test: unit, actions, validation, stories, NLU floors, e2e, voice
+	scripts/test.sh
+
+test-fast:  ## only the pure tests (state machine, timing, lexicon, actions): seconds, no model
+	.venv/bin/python -m pytest -q tests/test_machine.py tests/test_timing.py tests/test_lexicon.py tests/test_actions.py
+
+validate:  ## rasa data validate
+	scripts/setup.sh && .venv/bin/rasa data validate
+
+train: install  ## (re)train the model when its inputs changed
+
+eval:  ## NLU evaluation report: ours vs Rasa's stock pipeline, held-out set, cross-validation
+	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/eval_nlu.py
+
+bench:  ## benchmarks that print figures (NLU parse latency, voice loop)
+	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/bench_voice.py
+
+lint:  ## ruff
+	.venv/bin/python -m ruff check stretch_coach actions components tests bench scripts
+
+clean:  ## remove build outputs (venv kept)
+	rm -rf build models results .pytest_cache

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Start Stretch Coach from nothing: set up (venv, packages, spaCy pipeline, model), start the action
+# server and the Rasa server, then talk to it: `scripts/run.sh` for the text chat, `scripts/run.sh voice`
+# for the voice client. Ctrl-D or /quit leaves and stops the servers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" TF_CPP_MIN_LOG_LEVEL=3
+RASA_PORT=${RASA_PORT:-5005}
+ACTIONS_PORT=${ACTIONS_PORT:-5055}
+mkdir -p build/logs
+
+for port in "$RASA_PORT" "$ACTIONS_PORT"; do
+  if .venv/bin/python -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$port))!=0)"; then
+    echo "Port $port is in use: is the coach already running? Stop it, or set RASA_PORT / ACTIONS_PORT." >&2
+    exit 1
+  fi
+done
+
+endpoints=endpoints.yml
+if [ "$ACTIONS_PORT" != 5055 ]; then
+  endpoints=build/endpoints.yml
+  sed "s#localhost:5055#localhost:$ACTIONS_PORT#" endpoints.yml > "$endpoints"
+fi
+
+.venv/bin/python -m rasa_sdk --actions actions -p "$ACTIONS_PORT" >build/logs/actions.log 2>&1 &
+ACTIONS_PID=$!
+.venv/bin/rasa run --enable-api -m models/current.tar.gz -p "$RASA_PORT" \
+  --endpoints "$endpoints" --credentials credentials.yml >build/logs/rasa.log 2>&1 &
+RASA_PID=$!
+trap 'kill $ACTIONS_PID $RASA_PID 2>/dev/null; wait 2>/dev/null' EXIT
+
+echo "[run] starting the coach (logs in build/logs/) ..."
+.venv/bin/python - "$RASA_PORT" "$ACTIONS_PORT" <<'PY'
+import sys, time, requests
+rasa, actions = sys.argv[1:3]
+deadline = time.time() + 240
+for url in (f"http://localhost:{actions}/health", f"http://localhost:{rasa}/status"):
+    while True:
+        try:
+            if requests.get(url, timeout=2).ok:
+                break
+        except requests.RequestException:
+            pass
+        if time.time() > deadline:
+            sys.exit(f"the coach did not start: see build/logs/ ({url})")
+        time.sleep(0.5)
+PY
+
+case "${1:-chat}" in
+  voice) shift; .venv/bin/python -m stretch_coach.voice --url "http://localhost:$RASA_PORT" "$@" ;;
+  chat)  shift || true; .venv/bin/python -m stretch_coach.chat --url "http://localhost:$RASA_PORT" "$@" ;;
+  *) echo "usage: scripts/run.sh [chat|voice] [options]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,121 @@
+"""Text chat with the coach over socket.io, so pushed messages (timed hold cues) show up too.
+
+    python -m stretch_coach.chat [--url http://localhost:5005] [--new]
+
+The session id is kept in `.chat_session` so a restarted chat (or server) continues the same
+session. Type /quit to leave. When stdin is not a terminal (a script or test pipes lines in), each
+line waits for the coach's replies to settle before the next one is sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import socketio
+
+SESSION_FILE = Path(".chat_session")
+
+
+def session_id(new: bool, path: Path = SESSION_FILE) -> str:
+    if not new and path.exists() and path.read_text().strip():
+        return path.read_text().strip()
+    sid = uuid.uuid4().hex
+    try:
+        path.write_text(sid)
+    except OSError:
+        pass
+    return sid
+
+
+class Chat:
+    def __init__(self, url: str, sid: str, out=sys.stdout):
+        self.url, self.sid, self.out = url, sid, out
+        self.last_message = time.monotonic()
+        self.confirmed = threading.Event()
+        self.sio = socketio.Client(reconnection=True, reconnection_delay=0.5)
+        self.sio.on("connect", self._on_connect)
+        self.sio.on("session_confirm", lambda *_: self.confirmed.set())
+        self.sio.on("bot_uttered", self._on_bot)
+
+    def _on_connect(self) -> None:
+        self.sio.emit("session_request", {"session_id": self.sid})
+
+    def _on_bot(self, data) -> None:
+        self.last_message = time.monotonic()
+        text = (data or {}).get("text")
+        if text:
+            print(f"Coach: {text}", file=self.out, flush=True)
+
+    def connect(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.sio.connect(self.url, transports=["websocket", "polling"])
+                break
+            except socketio.exceptions.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        self.confirmed.wait(timeout=10)
+
+    def send(self, text: str) -> None:
+        self.sio.emit("user_uttered", {"message": text, "session_id": self.sid})
+
+    def settle(self, quiet: float = 1.0, limit: float = 15.0) -> None:
+        """Wait for the coach's answer: a reply, then `quiet` seconds of silence (at most `limit`)."""
+        sent = time.monotonic()
+        while time.monotonic() - sent < limit:
+            if self.last_message >= sent and time.monotonic() - self.last_message >= quiet:
+                return
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self.sio.disconnect()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--url", default="http://localhost:5005")
+    ap.add_argument("--new", action="store_true", help="start a new session")
+    ap.add_argument("--session", help="use this session id")
+    ap.add_argument("--linger", type=float, default=0.0,
+                    help="with piped input: seconds to keep listening for pushed cues at the end")
+    args = ap.parse_args(argv)
+    chat = Chat(args.url, args.session or session_id(args.new))
+    try:
+        chat.connect()
+    except Exception as exc:  # noqa: BLE001 - tell the person, not a traceback
+        print(f"Can't reach the coach at {args.url}: {exc}", file=sys.stderr)
+        return 1
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Talk to your coach. Say 'start' to begin, /quit to leave.", flush=True)
+    try:
+        while True:
+            try:
+                line = input("You: " if interactive else "")
+            except EOFError:
+                break
+            if line.strip() in ("/quit", "/exit"):
+                break
+            if not interactive:
+                print(f"You: {line}", flush=True)
+            chat.send(line)
+            if not interactive:
+                chat.settle()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if not interactive and args.linger:
+            time.sleep(args.linger)
+        chat.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
