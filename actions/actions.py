@@ -28,17 +28,25 @@ def reminder_name(sender_id: Text) -> Text:
     return f"{REMINDER_PREFIX}{sender_id}"
 
 
+def _values(tracker: Tracker, name: Text) -> List[Text]:
+    return [
+        str(e["value"]) for e in tracker.latest_message.get("entities", [])
+        if e.get("entity") == name and e.get("value") is not None
+    ]
+
+
 def _entity(tracker: Tracker, name: Text) -> Optional[Text]:
-    values = [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == name]
-    return str(values[0]) if values and values[0] is not None else None
+    values = _values(tracker, name)
+    return values[0] if values else None
 
 
 def event_from(tracker: Tracker, name: Text) -> machine.Event:
     """The machine event for this turn: the action's event name plus the message's entities."""
     lex = lexicon.default()
     text = tracker.latest_message.get("text") or ""
-    pain_raw = _entity(tracker, C.PAIN_LEVEL)
-    pain = lex.pain_level(pain_raw) if pain_raw is not None else None
+    # Several ratings in one turn ("ten, it's really bad"): the worst one counts.
+    levels = [lv for lv in (lex.pain_level(v) for v in _values(tracker, C.PAIN_LEVEL)) if lv is not None]
+    pain = max(levels) if levels else None
     side = _entity(tracker, C.SIDE)
     return machine.Event(
         name=name,

@@ -1,8 +1,8 @@
-"""Build and save the project's own spaCy pipeline: blank English, lookup lemmatizer, entity ruler.
+"""Build and save the project's own spaCy pipeline: blank English, lookup lemmatizer, span ruler.
 
 No pretrained model is downloaded: spaCy's English models are not on PyPI. The lemmatizer's lookup
-table comes from spacy-lookups-data and is saved inside the pipeline; the entity ruler's patterns
-come from `stretch_coach/lexicon.yml`. Run: python scripts/build_spacy.py [OUT_DIR]
+table comes from spacy-lookups-data and is saved inside the pipeline; the span ruler's patterns
+come from `stretch_coach/lexicon.yml` (entity candidates in doc.spans["lexicon"]). Run: python scripts/build_spacy.py [OUT_DIR]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 from stretch_coach import lexicon  # noqa: E402
 
 DEFAULT_OUT = ROOT / "build" / "spacy_pipeline"
+SPANS_KEY = "lexicon"
 PAIN_NUMBERS = ["zero", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 SCALE = [{"LOWER": {"IN": ["out", "outta"]}, "OP": "?"}, {"LOWER": "of"}, {"LOWER": {"IN": ["ten", "10"]}}]
 
@@ -27,6 +28,10 @@ def patterns(lex: lexicon.Lexicon, nlp) -> list[dict]:
     out: list[dict] = []
     for label, table in lex.aliases.items():
         for phrase, value in table.items():
+            if label == "body_part" and phrase in lex.body_part_needs_determiner:
+                out.append({"label": label, "id": value, "pattern": [
+                    {"LOWER": {"IN": list(lex.determiners)}}, {"LOWER": phrase}]})
+                continue
             out.append({"label": label, "pattern": [{"LOWER": w} for w in phrase.split()], "id": value})
             lemmas = [t.lemma_.lower() for t in nlp(phrase)]
             if lemmas != phrase.split():
@@ -46,7 +51,9 @@ def build(out_dir: Path = DEFAULT_OUT):
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()  # loads the lookup table from spacy-lookups-data
     found = patterns(lexicon.default(), nlp)  # lemmas come from the pipeline before the ruler
-    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
+    # A span ruler, not an entity ruler: it keeps overlapping candidates ("pull my wrists" is a routine
+    # and holds a body part) and lets the intent choose (stretch_coach/entities.py).
+    ruler = nlp.add_pipe("span_ruler", config={"spans_key": SPANS_KEY})
     ruler.add_patterns(found)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out_dir)

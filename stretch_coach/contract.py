@@ -52,6 +52,17 @@ PAIN_LEVEL = "pain_level"
 BODY_PART = "body_part"
 ENTITIES: tuple[str, ...] = (VARIANT, SIDE, PAIN_LEVEL, BODY_PART)
 
+# Which entities each intent carries. Spans of other kinds in a turn are ignored ("how long left"
+# names no side, "go back" no body part), and an overlap is resolved by what the intent can use.
+INTENT_ENTITIES: dict[str, tuple[str, ...]] = {
+    START_SESSION: (VARIANT,),
+    CHOOSE_VARIANT: (VARIANT, SIDE),
+    ASK_HOW_TO: (VARIANT,),
+    SWITCH_LEGS: (SIDE,),
+    DISCOMFORT: (PAIN_LEVEL, BODY_PART, SIDE),
+    TOO_MUCH_PRESSURE: (BODY_PART,),
+}
+
 VARIANTS: tuple[str, ...] = (
     "single_leg_kneeling", "seated_single_leg", "standing_double_leg", "wrist_pull",
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
@@ -33,6 +33,23 @@ class Lexicon:
     aliases: dict[str, dict[str, str]]
     # pain word phrase -> level
     pain_words: dict[str, int]
+    # lemma -> variants it hints at, for routines described rather than named
+    variant_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    body_part_needs_determiner: frozenset = frozenset()
+    determiners: tuple[str, ...] = ()
+
+    def guess_variant(self, lemmas: list[str]) -> Optional[str]:
+        """The routine a description points to, by cue votes; None on no votes or a tie."""
+        votes: dict[str, int] = {}
+        for lemma in lemmas:
+            for variant in self.variant_cues.get(lemma.lower(), ()):
+                votes[variant] = votes.get(variant, 0) + 1
+        if not votes:
+            return None
+        ranked = sorted(votes.items(), key=lambda kv: -kv[1])
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            return None
+        return ranked[0][0]
 
     def canonical(self, entity: str, phrase: str) -> Optional[str]:
         table = self.aliases.get(entity, {})
@@ -77,7 +94,17 @@ def load(path: Path = LEXICON_PATH) -> Lexicon:
     pain_words = {
         _clean(w): int(level) for level, words in raw["pain_words"].items() for w in words
     }
-    return Lexicon(aliases=aliases, pain_words=pain_words)
+    cues: dict[str, tuple[str, ...]] = {}
+    for variant, lemmas in raw.get("variant_cues", {}).items():
+        for lemma in lemmas:
+            cues[lemma] = cues.get(lemma, ()) + (variant,)
+    return Lexicon(
+        aliases=aliases,
+        pain_words=pain_words,
+        variant_cues=cues,
+        body_part_needs_determiner=frozenset(raw.get("body_part_needs_determiner", [])),
+        determiners=tuple(raw.get("determiners", [])),
+    )
 
 
 @lru_cache(maxsize=1)

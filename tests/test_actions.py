@@ -141,3 +141,11 @@ def test_reminder_is_never_set_in_the_past(dispatcher, tracker, domain):
     ev = A.SessionAction._reminder("u", A.Clock(scale=1.0), due=0.0)
     assert isinstance(ev, dict) and ev["event"] == "reminder"
     assert dt.datetime.fromisoformat(ev["date_time"]) > dt.datetime.now() - dt.timedelta(seconds=1)
+
+
+def test_the_worst_of_several_pain_ratings_counts(dispatcher, tracker, domain):
+    state = M.State(phase=M.PAUSED, paused_from=M.ACTIVE, variant="wrist_pull", step=3,
+                    question=M.ASK_PAIN).to_dict()
+    ents = [{"entity": "pain_level", "value": "2"}, {"entity": "pain_level", "value": "6"}]
+    run(A.ActionDiscomfort(), dispatcher, tracker(C.DISCOMFORT, "two no six", ents, coach=state), domain)
+    assert responses(dispatcher)[-1] == "utter_pain_severe"

@@ -1,0 +1,67 @@
+"""Choosing a turn's entities from the entity ruler's candidate spans. No Rasa imports.
+
+The spaCy span ruler proposes every span the lexicon knows, overlaps included ("pull my wrists" is
+both the wrist-pull routine and a body part). The intent then decides: only the kinds of entity
+that intent carries are kept (contract.INTENT_ENTITIES), longest first without overlaps, and a
+routine that was described rather than named is guessed from the lexicon's cue words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from . import contract as C
+from .lexicon import Lexicon
+
+
+GUESS_VARIANT_FOR = (C.CHOOSE_VARIANT, C.ASK_HOW_TO)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    label: str
+    start: int        # character offsets in the text
+    end: int
+    text: str
+    value_id: str     # the ruler pattern's id ("" when none)
+
+
+@dataclass(frozen=True)
+class Entity:
+    entity: str
+    value: str
+    start: int
+    end: int
+
+
+def _value(lex: Lexicon, c: Candidate) -> Optional[str]:
+    if c.label == C.PAIN_LEVEL:
+        level = lex.pain_level(c.text)
+        return None if level is None else str(level)
+    return c.value_id or lex.canonical(c.label, c.text)
+
+
+def resolve(
+    intent: Optional[str],
+    candidates: Iterable[Candidate],
+    lemmas: list[str],
+    lex: Lexicon,
+) -> list[Entity]:
+    allowed = C.INTENT_ENTITIES.get(intent or "", ())
+    pool = sorted(
+        (c for c in candidates if c.label in allowed),
+        key=lambda c: (-(c.end - c.start), c.start),
+    )
+    chosen: list[Entity] = []
+    for c in pool:
+        if any(c.start < e.end and e.start < c.end for e in chosen):
+            continue
+        value = _value(lex, c)
+        if value is not None:
+            chosen.append(Entity(c.label, value, c.start, c.end))
+    if intent in GUESS_VARIANT_FOR and not any(e.entity == C.VARIANT for e in chosen):
+        guess = lex.guess_variant(lemmas)
+        if guess is not None:
+            chosen.append(Entity(C.VARIANT, guess, 0, 0))
+    return sorted(chosen, key=lambda e: e.start)
