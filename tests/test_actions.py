@@ -6,7 +6,7 @@ import datetime as dt
 import inspect
 
 import pytest
-from rasa_sdk.events import ReminderCancelled, ReminderScheduled, SlotSet
+from rasa_sdk.events import ReminderCancelled, SlotSet
 
 from actions import actions as A
 from stretch_coach import contract as C

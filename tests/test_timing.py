@@ -74,17 +74,14 @@ def test_hold_longer_moves_the_end_and_re_arms_the_warning():
 
 
 def test_cues_follow_the_hold_start_not_when_they_were_handled():
-    """No drift: each phase counts from when the previous cue was *due*, even if handled late."""
-    t = timer()
-    cues = []
-    for lateness in (0.7, 1.3, 0.4, 2.0):
-        cue, due = t.next_cue()
-        cues.append((cue, due))
-        t.fire(cue, due)  # handled `lateness` seconds late; the next due ignores that
-    assert cues == [
-        (WARNING, T0 + 25), (END, T0 + 30), (NEXT_REP, T0 + 40), (WARNING, T0 + 65),
-    ]
-    assert t.rep == 2 and t.last_rep
+    """No drift: each cue counts from when the previous one was *due*, even if it was handled late."""
+    state, eff = M.step(M.State(phase=M.ACTIVE, variant="seated_single_leg", step=1),
+                        M.Event(C.NEXT_STEP), T0)  # 30 s hold, rest 10, warning 5
+    dues = [next(e.due for e in eff if isinstance(e, M.Schedule))]
+    for lateness in (0.7, 1.3, 0.4):
+        state, eff = M.step(state, M.Event(M.TICK), dues[-1] + lateness)
+        dues.append(next(e.due for e in eff if isinstance(e, M.Schedule)))
+    assert dues == [T0 + 25, T0 + 30, T0 + 40, T0 + 65]
 
 
 def test_rest_phase_reports_next_repetition():

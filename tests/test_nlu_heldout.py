@@ -1,0 +1,70 @@
+"""The trained model on held-out NLU sets that training never sees: floors that fail the suite.
+
+`tests/nlu/heldout.yml` and `tests/nlu/heldout_fresh.yml` were written by people who had not seen
+the training data (and, for the fresh set, not the lexicon or the first set either). A safety request
+that the model does not turn into a safety intent fails the suite outright; the other figures
+have floors a little under what we measured (see bench/eval_nlu.py for the full report).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stretch_coach import nlu_eval as E
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "current.tar.gz"
+
+FLOORS = {
+    #              accuracy  false alarms  entity recall
+    "heldout":       (0.95,     0.03,         0.95),
+    "heldout_fresh": (0.93,     0.03,         0.90),
+}
+
+
+@pytest.fixture(scope="module")
+def agent():
+    from rasa.core.agent import Agent
+
+    if not MODEL.exists():
+        pytest.fail("no trained model: run scripts/setup.sh first")
+    return Agent.load(str(MODEL))
+
+
+def evaluate(agent, name: str) -> E.Report:
+    examples = E.parse_examples(yaml.safe_load((ROOT / "tests" / "nlu" / f"{name}.yml").read_text()))
+
+    async def run():
+        out = []
+        for ex in examples:
+            r = await agent.parse_message(ex.text)
+            out.append((ex, E.Prediction(r["intent"]["name"], E.entity_pairs(r["entities"]))))
+        return out
+
+    return E.score(asyncio.run(run()))
+
+
+@pytest.mark.parametrize("name", list(FLOORS))
+def test_held_out_floors(agent, name):
+    rep = evaluate(agent, name)
+    accuracy, false_alarms, entity_recall = FLOORS[name]
+    missed = [(t, a, b) for t, a, b in rep.misses if a in E.C.SAFETY_INTENTS and b not in E.C.SAFETY_INTENTS]
+    assert rep.n >= 250
+    assert not missed, f"safety requests missed: {missed}"
+    assert rep.safety_recall == 1.0
+    assert rep.accuracy >= accuracy, rep.misses
+    assert rep.false_alarm_rate <= false_alarms
+    assert rep.entity_recall >= entity_recall
+
+
+def test_scoring_counts_a_safety_miss():
+    """The floors above can fail: a discomfort heard as 'thanks' is a safety miss."""
+    ex = E.Example("ouch", "discomfort")
+    rep = E.score([(ex, E.Prediction("thanks"))])
+    assert rep.safety_recall == 0.0 and rep.accuracy == 0.0
+    rep = E.score([(E.Example("next", "next_step"), E.Prediction("pause"))])
+    assert rep.false_alarm_rate == 1.0
