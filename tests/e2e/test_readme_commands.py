@@ -1,0 +1,27 @@
+"""The README's run command works for a newcomer: `make run` sets up, starts both servers, chats."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_make_run_starts_the_coach_and_chats():
+    env = {**os.environ, "RASA_PORT": "5305", "ACTIONS_PORT": "5355"}
+    proc = subprocess.run(
+        ["make", "run"], cwd=ROOT, env=env, input="stop\nstart\n/quit\n", text=True,
+        capture_output=True, timeout=600,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert "Coach:" in out, out[-3000:]
+    assert "warm up" in out.lower(), out[-3000:]
+    # the servers were stopped on the way out
+    probe = subprocess.run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/5305"], capture_output=True)
+    assert probe.returncode != 0
