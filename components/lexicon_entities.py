@@ -61,7 +61,7 @@ class LexiconEntityExtractor(GraphComponent, EntityExtractorMixin):
             found = [
                 {"entity": e.entity, "value": e.value, "start": e.start, "end": e.end,
                  "confidence_entity": 1.0}
-                for e in entities.resolve(intent, candidates, lemmas, self._lexicon)
+                for e in entities.resolve(intent, candidates, lemmas, self._lexicon, doc.text)
             ]
             message.set(
                 ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found),

@@ -42,15 +42,27 @@ def _value(lex: Lexicon, c: Candidate) -> Optional[str]:
     return c.value_id or lex.canonical(c.label, c.text)
 
 
+# A bare side word after these is not a side: "that's not right", "all right".
+NOT_A_SIDE_AFTER = ("not", "all", "alright")
+
+
+def _is_side_word_in_disguise(c: Candidate, text: str) -> bool:
+    if c.label != C.SIDE or " " in c.text.strip():
+        return False
+    before = text[: c.start].lower().split()
+    return bool(before) and before[-1] in NOT_A_SIDE_AFTER
+
+
 def resolve(
     intent: Optional[str],
     candidates: Iterable[Candidate],
     lemmas: list[str],
     lex: Lexicon,
+    text: str = "",
 ) -> list[Entity]:
     allowed = C.INTENT_ENTITIES.get(intent or "", ())
     pool = sorted(
-        (c for c in candidates if c.label in allowed),
+        (c for c in candidates if c.label in allowed and not _is_side_word_in_disguise(c, text)),
         key=lambda c: (-(c.end - c.start), c.start),
     )
     chosen: list[Entity] = []

@@ -60,6 +60,8 @@ class Lexicon:
         """'seven out of ten' -> 7, '7/10' -> 7, 'sharp' -> 8, 'a six' -> 6; None if no level."""
         text = _clean(phrase)
         text = _SCALE_SUFFIX.sub("", text).strip()
+        if text in self.pain_words:  # "a bit" is a pain word before "a" is stripped
+            return self.pain_words[text]
         text = _LEADING.sub("", text)
         if text in self.pain_words:
             return self.pain_words[text]

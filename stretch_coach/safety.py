@@ -5,7 +5,8 @@ spoken, two cheap checks may overrule it in favour of a safety intent:
 
 1. Pain words. If the utterance holds a word of pain (by lemma, so "hurts", "hurting" and "hurt"
    all count) and the classifier did not already pick a safety intent, it becomes `discomfort`.
-2. A safety floor. If a safety intent got at least `floor` confidence, but lost to a non-safety intent
+2. Partner force. "Easier" about pushing, pressing or pulling becomes `too_much_pressure`.
+3. A safety floor. If a safety intent got at least `floor` confidence, but lost to a non-safety intent
    (or to the low-confidence fallback), the best-scoring safety intent wins.
 
 `decide` returns the intent to use and why, or None to leave the classifier's answer alone.
@@ -24,16 +25,23 @@ PAIN_LEMMAS = frozenset({
     "sore", "cramp", "cramping", "pop", "popped", "tear", "tore", "torn", "pull", "strain",
     "injure", "injury", "injured", "sting", "stinging", "burn", "burning", "throb", "throbbing",
     "sharp", "agony", "numb", "tingle", "tingling", "spasm", "twinge", "ah", "argh", "aah", "ahh",
+    "pinch", "pinching", "faint", "dizzy", "lightheaded", "nauseous",
 })
 # "pull" is pain only as a noun ("I felt a pull"); the partner pulling is pressure. These words never
 # count alone: "pull my wrists" is the wrist-pull routine, not an injury.
-AMBIGUOUS = frozenset({"pull", "burn", "tear", "ah", "pop", "sharp"})
+AMBIGUOUS = frozenset({"pull", "burn", "tear", "ah", "pop"})
 # ...but they do when the phrase makes it clear.
 PAIN_PHRASES = (
     "felt a pull", "feel a pull", "pulled something", "pulled a muscle", "pulled my",
     "felt a pop", "felt something pop", "heard a pop", "it burns", "burning pain", "sharp pain",
     "something tore", "a tear", "it's sharp", "its sharp", "really sharp", "feels sharp",
+    "pins and needles", "on fire", "burning feeling", "feel sick",
 )
+
+# Words of the partner's force. "Easier" said about pushing or pulling is a pressure complaint:
+# both lower the intensity, but too_much_pressure also tells the partner to ease off at once.
+FORCE_LEMMAS = frozenset({"push", "press", "pressure", "pull", "squeeze", "grip", "shove", "yank",
+                          "tug", "force", "pushing", "pressing", "pulling"})
 
 DEFAULT_FLOOR = 0.2
 NET_INTENTS = (C.DISCOMFORT, C.TOO_MUCH_PRESSURE, C.STOP_SESSION, C.PAUSE)
@@ -72,8 +80,11 @@ def decide(
         return Decision(C.NLU_FALLBACK, WORDLESS)
     if top_intent in C.SAFETY_INTENTS:
         return None
+    lemmas = [lemma.lower() for lemma in lemmas]
     if has_pain_word(lemmas, text):
         return Decision(C.DISCOMFORT, "pain_word")
+    if top_intent == C.EASIER and any(lemma in FORCE_LEMMAS for lemma in lemmas):
+        return Decision(C.TOO_MUCH_PRESSURE, "partner_force")
     best = max(
         ((name, conf) for name, conf in ranking if name in NET_INTENTS),
         key=lambda item: item[1],

@@ -43,3 +43,13 @@ def test_a_described_routine_is_guessed_from_cue_words():
     # a tie names nothing; other intents never guess
     assert E.resolve(C.CHOOSE_VARIANT, [], ["sit", "stand"], LEX) == []
     assert E.resolve(C.START_SESSION, [], ["sit"], LEX) == []
+
+
+def test_not_right_is_not_a_side():
+    text = "something's not right in my knee"
+    spans = [cand("side", "right", text.index("right"), "right"),
+             cand("body_part", "knee", text.index("knee"), "knee")]
+    assert pairs(E.resolve(C.DISCOMFORT, spans, [], LEX, text)) == [("body_part", "knee")]
+    text = "my right knee"
+    spans = [cand("side", "right", 3, "right")]
+    assert pairs(E.resolve(C.DISCOMFORT, spans, [], LEX, text)) == [("side", "right")]

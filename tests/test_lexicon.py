@@ -50,8 +50,16 @@ def test_catalogue_variants_match_the_contract():
     ("switch_roles", [("switch_roles", 0.6)], "🙂🙂", C.NLU_FALLBACK),
     ("help", [("help", 0.9)], "", C.NLU_FALLBACK),
     ("ask_how_to", [("ask_how_to", 0.9)], "i felt a pop", C.DISCOMFORT),
+    ("easier", [("easier", 0.9)], "pretty sharp", C.DISCOMFORT),
+    ("easier", [("easier", 0.9)], "less push please", C.TOO_MUCH_PRESSURE),
+    ("easier", [("easier", 0.9)], "an easier version please", None),
 ])
 def test_safety_net(top, ranking, text, expected):
     lemmas = [w.rstrip("s") if w.endswith("hurts") else w for w in text.lower().split()]
     decision = safety.decide(top, ranking, lemmas, text)
     assert (decision.intent if decision else None) == expected
+
+
+@pytest.mark.parametrize("phrase,level", [("a bit", 2), ("a little", 2), ("a tiny bit", 1)])
+def test_pain_words_that_start_with_an_article(phrase, level):
+    assert LEX.pain_level(phrase) == level
