@@ -54,7 +54,6 @@ def event_from(tracker: Tracker, name: Text) -> machine.Event:
         side=side if side in C.SIDES else None,
         pain=pain,
         sharp=name == C.DISCOMFORT and lex.sharp(text),
-        body_part=_entity(tracker, C.BODY_PART),
     )
 
 

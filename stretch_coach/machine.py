@@ -45,7 +45,6 @@ class Event:
     side: Optional[str] = None
     pain: Optional[int] = None
     sharp: bool = False
-    body_part: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -293,10 +292,11 @@ def _next(t: _Turn, e: Event) -> None:
     if _blocked_by_pain_question(t):
         return
     s = t.s
+    upcoming = t.next_routine() if s.phase == CHOOSING and s.question == ROUTINE_DONE else None
     if s.phase == ACTIVE:
         t.advance()
-    elif s.phase == CHOOSING and s.question == ROUTINE_DONE and t.next_routine():
-        t.begin_routine(t.next_routine() or "")
+    elif upcoming:
+        t.begin_routine(upcoming)
     else:
         t.nudge()
 

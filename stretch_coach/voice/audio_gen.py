@@ -44,7 +44,8 @@ class Clip:
     voice: str
     speed: int
     snr_db: Optional[float]
-    pcm: bytes  # 16 kHz mono 16-bit
+    pcm: bytes
+    noise: str = "white"  # 16 kHz mono 16-bit
 
     @property
     def seconds(self) -> float:
@@ -77,11 +78,26 @@ def trim_silence(samples: np.ndarray, threshold: int = 64) -> np.ndarray:
     return samples[loud[0]: loud[-1] + 1]
 
 
+def coloured_noise(n: int, rng: np.random.Generator, kind: str = "white") -> np.ndarray:
+    """Unit-RMS noise: ``white`` (flat), ``pink`` (1/f power, like rooms and fans) or ``brown``."""
+    w = rng.normal(0.0, 1.0, size=n)
+    if kind != "white" and n > 1:
+        f = np.fft.rfftfreq(n, 1.0 / SAMPLE_RATE)
+        f[0] = f[1]
+        spec = np.fft.rfft(w) / (np.sqrt(f) if kind == "pink" else f)
+        w = np.fft.irfft(spec, n)
+    elif kind not in ("white", "pink", "brown"):
+        raise ValueError(f"unknown noise kind {kind!r}")
+    rms = float(np.sqrt(np.mean(w ** 2))) if n else 1.0
+    return w / (rms or 1.0)
+
+
 def add_noise(samples: np.ndarray, rng: np.random.Generator, *,
               floor_db: Optional[float] = DEFAULT_FLOOR_DB,
               snr_db: Optional[float] = None,
-              reference: Optional[np.ndarray] = None) -> np.ndarray:
-    """Add a white-noise floor and optional noise at ``snr_db`` below the reference's RMS.
+              reference: Optional[np.ndarray] = None,
+              noise: str = "white") -> np.ndarray:
+    """Add a white-noise floor and optional ``noise`` at ``snr_db`` below the reference's RMS.
 
     ``reference`` defaults to ``samples``; pass the unpadded speech so that padding does not
     lower the measured speech level. Returns int16 samples (clipped).
@@ -92,21 +108,22 @@ def add_noise(samples: np.ndarray, rng: np.random.Generator, *,
     if snr_db is not None:
         ref = (reference if reference is not None else samples).astype(np.float64)
         speech_rms = float(np.sqrt(np.mean(ref ** 2))) if ref.size else 0.0
-        out += rng.normal(0.0, speech_rms / (10.0 ** (snr_db / 20.0)), size=out.shape)
+        out += coloured_noise(out.size, rng, noise) * speech_rms / (10.0 ** (snr_db / 20.0))
     return np.clip(np.round(out), -32768, 32767).astype(np.int16)
 
 
 def synthesize(text: str, voice: str = "en-us", speed: int = 160, *,
-               snr_db: Optional[float] = None, floor_db: Optional[float] = DEFAULT_FLOOR_DB,
-               pad_s: float = 0.3, pitch: Optional[int] = None, seed: Optional[int] = None
-               ) -> Clip:
+               snr_db: Optional[float] = None, noise: str = "white",
+               floor_db: Optional[float] = DEFAULT_FLOOR_DB, pad_s: float = 0.3,
+               pitch: Optional[int] = None, seed: Optional[int] = None) -> Clip:
     """Speak ``text`` and return it as 16 kHz mono PCM with padding and noise.
 
     Args:
         text: What to say.
         voice: espeak-ng voice, e.g. ``en-us``, ``en``, ``en+m3``, ``en+f3``, ``en-us+f2``.
         speed: Words per minute (espeak's ``-s``; 175 is espeak's default).
-        snr_db: If given, mix white noise at this signal-to-noise ratio (dB) to the speech.
+        snr_db: If given, mix ``noise`` at this signal-to-noise ratio (dB) to the speech.
+        noise: Kind of that noise: ``white``, ``pink`` or ``brown``.
         floor_db: Level (dBFS RMS) of the always-present faint noise floor; None for none.
         pad_s: Seconds of (noise-floor) padding before and after the speech.
         pitch: espeak pitch 0-99, or None for the voice's default.
@@ -117,11 +134,11 @@ def synthesize(text: str, voice: str = "en-us", speed: int = 160, *,
     pad = np.zeros(int(round(pad_s * SAMPLE_RATE)), dtype=np.int16)
     padded = np.concatenate([pad, speech, pad])
     if seed is None:
-        seed = zlib.crc32(f"{text}|{voice}|{speed}|{snr_db}|{floor_db}".encode())
+        seed = zlib.crc32(f"{text}|{voice}|{speed}|{snr_db}|{noise}|{floor_db}".encode())
     noisy = add_noise(padded, np.random.default_rng(seed), floor_db=floor_db, snr_db=snr_db,
-                      reference=speech)
+                      reference=speech, noise=noise)
     return Clip(text=text, voice=voice, speed=speed, snr_db=snr_db,
-                pcm=noisy.astype("<i2").tobytes())
+                pcm=noisy.astype("<i2").tobytes(), noise=noise)
 
 
 def synthesize_wav(path: Union[str, Path], text: str, voice: str = "en-us", speed: int = 160,

@@ -22,8 +22,8 @@ TOLERANCE = 0.4  # seconds of real time
 
 
 class SocketUser:
-    def __init__(self, url: str):
-        self.sid = uuid.uuid4().hex
+    def __init__(self, url: str, sid: str | None = None):
+        self.sid = sid or uuid.uuid4().hex
         self.inbox: queue.Queue = queue.Queue()
         self.sio = socketio.Client()
         self.sio.on("bot_uttered", lambda data: self.inbox.put((time.monotonic(), data.get("text", ""))))
@@ -142,3 +142,21 @@ def test_stop_cancels_everything(sock):
     reply = sock.say("stop", settle=0.3)
     assert first(reply, "session over", "that's it"), reply
     assert not sock.collect(2.5)
+
+
+def test_after_a_server_restart_a_lost_hold_ends_cleanly(servers):
+    """Reminders live in the Rasa server's memory: after a restart the hold is over, not stuck."""
+    user = SocketUser(servers.url)
+    try:
+        start_seated_hold(user)
+    finally:
+        user.close()
+    servers.restart_rasa()  # takes longer than the whole hold
+    again = SocketUser(servers.url, sid=user.sid)  # the same session, a new connection
+    try:
+        reply = again.say("how long left", settle=0.3)
+        assert first(reply, "hold is over"), reply
+        reply = again.say("next", settle=0.3)
+        assert first(reply, "left leg"), reply  # the session carries on where it was
+    finally:
+        again.close()

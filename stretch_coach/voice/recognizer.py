@@ -1,0 +1,411 @@
+"""Command recogniser: pocketsphinx with a phrase grammar, a safety pass and out-of-grammar rejection.
+
+How one utterance is decoded (all on the same :class:`pocketsphinx.Decoder`, three searches):
+
+1. ``commands`` -- a finite-state grammar holding every known phrase (see :mod:`.phrases`),
+   built as a minimal word automaton (shared prefixes and suffixes) with a uniform prior over
+   phrases. If no complete phrase survives the search, pocketsphinx returns a partial path; that
+   alone marks the utterance as out of grammar.
+2. ``phones`` -- an unconstrained phone loop (the bundled phone language model). Its acoustic
+   score is the best any word sequence could get, so ``(grammar score - phone score) / frames``
+   is a length-normalised confidence: near 0 when the audio fits the grammar, very negative when
+   the grammar had to force a phrase onto unrelated speech ("play some music" -> "pull my wrists").
+   Utterances under :attr:`RecognizerConfig.reject_threshold` are rejected.
+3. ``safety`` -- a tiny grammar of the safety words only. In the big grammar a short, noisy
+   "stop" or "ouch" can lose to a similar-sounding phrase or fail to complete; the tiny grammar
+   finds it, and it wins if its confidence is good and not much worse than the main result. This
+   errs towards safety on purpose: a false "pause" is cheap, a missed "that hurts" is not.
+
+Pocketsphinx's spectral noise subtraction (``-remove_noise``, on in the model's feat.params) keeps
+a running noise estimate across utterances, which made results depend on what was decoded
+before; the feature extractor is therefore reset before every utterance (``reinit_feat``, ~0.1
+ms), which makes results deterministic. Feed utterances with some leading non-speech (the VAD in
+:mod:`.vad` keeps ~300 ms of pre-roll) so that the noise estimate has something to learn from.
+
+Audio: 16 kHz, mono, signed 16-bit little-endian PCM (``bytes``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+from stretch_coach import contract
+
+from .phrases import CORE_PHRASES, SAFETY_PHRASES, PhraseSet, collect_phrases
+
+log = logging.getLogger(__name__)
+
+SAFETY_INTENTS: frozenset[str] = frozenset(contract.SAFETY_INTENTS)
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of recognising one utterance.
+
+    Attributes:
+        text: The recognised phrase ("" if nothing was heard). For a rejected utterance this is
+            the grammar's best guess, kept for logging only -- do not act on it.
+        rejected: True if the audio did not match any known phrase well enough.
+        ms: Wall-clock recognition time in milliseconds.
+        confidence: ``(grammar - phone loop) acoustic log-score per frame``; 0 is a perfect fit,
+            around -2.5..-3.5 is typical for in-grammar commands, below -4 is suspicious.
+        safety: True if the text is a safety request (stop / pause / pain / too much pressure).
+        intent: The intent the phrase is an example of, when unambiguous (a hint for logging;
+            the NLU server stays the authority).
+        source: Which search produced the text: "commands", "safety" or "none".
+    """
+
+    text: str
+    rejected: bool
+    ms: float
+    confidence: float = float("-inf")
+    safety: bool = False
+    intent: Optional[str] = None
+    source: str = "none"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"text": self.text, "rejected": self.rejected, "ms": round(self.ms, 1),
+                "confidence": None if math.isinf(self.confidence) else round(self.confidence, 3),
+                "safety": self.safety, "intent": self.intent, "source": self.source}
+
+
+@dataclass
+class RecognizerConfig:
+    """Tunable settings. The defaults were tuned on espeak-ng voices (4 US voices x clean / pink
+    20 dB / white 20 dB, 35 commands, 7 safety words, 22 out-of-grammar sentences); retune them
+    on real microphone recordings."""
+
+    reject_threshold: float = -4.0
+    """Reject a command whose confidence is below this (per-frame log-score vs phone loop)."""
+    safety_threshold: float = -3.6
+    """The safety pass must reach at least this confidence to be believed."""
+    safety_margin: float = 0.2
+    """...and be no more than this much worse than the main grammar's result."""
+    beam: float = 1e-30
+    """Pocketsphinx HMM beam (``-beam``/``-pbeam``); wider = slower and a little more accurate."""
+    wbeam: float = 1e-20
+    """Word-exit beam (``-wbeam``)."""
+    extra_safety_phrases: Sequence[str] = ("stop it", "ow ow", "it hurts", "that's too much")
+    """Phrases added to the safety grammar besides :data:`.phrases.SAFETY_PHRASES`."""
+    min_coverage: float = 0.8
+    """A phrase must explain at least this fraction of the speech frames (as found by the phone
+    loop) with words; otherwise the grammar matched a short phrase and called the rest
+    silence, which is what it does with long out-of-grammar sentences."""
+    safety_min_coverage: float = 0.8
+    """The same for the safety pass."""
+    noise_fillers: bool = False
+    """Keep the model's ``[NOISE]``/``[SPEECH]`` filler words. They let a grammar absorb any
+    stretch of speech as "filler" around a short phrase, which made long out-of-grammar
+    sentences look like a confident "too much"; off by default (only silence is a filler)."""
+    loglevel: str = "FATAL"
+
+
+@dataclass
+class _Pass:
+    text: str
+    score: float  # summed acoustic log-likelihood (natural log) of the best path
+    frames: int
+    fillers: list[tuple[int, int]]  # frame ranges (inclusive) covered by silence / fillers
+    words: list[tuple[int, int]]  # frame ranges covered by words (phones for the phone loop)
+
+
+_NON_SPEECH_PHONES = frozenset({"SIL", "+NSN+", "<sil>", "<s>", "</s>"})
+
+
+def _coverage(speech: Sequence[tuple[int, int]], fillers: Sequence[tuple[int, int]]) -> float:
+    """Fraction of the phone loop's speech frames that a grammar path explains with words
+    (rather than with silence): 1.0 = all speech is inside the recognised phrase."""
+    total = sum(e - s + 1 for s, e in speech)
+    if total == 0:
+        return 0.0
+    lost = 0
+    for s, e in speech:
+        for fs, fe in fillers:
+            lo, hi = max(s, fs), min(e, fe)
+            if lo <= hi:
+                lost += hi - lo + 1
+    return 1.0 - lost / total
+
+
+def _silence_only_fdict() -> Path:
+    """A filler dictionary with silence only (the model's noisedict minus [NOISE]/[SPEECH])."""
+    path = Path(tempfile.gettempdir()) / "stretch_coach_voice_silence.fdict"
+    content = "<s> SIL\n</s> SIL\n<sil> SIL\n"
+    if not path.is_file() or path.read_text() != content:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(content)
+        os.replace(tmp, path)
+    return path
+
+
+def _dawg(phrases: Iterable[str]) -> tuple[list[tuple[int, str, int]], set[int], int, int]:
+    """Minimal acyclic word automaton accepting exactly ``phrases``.
+
+    Returns ``(arcs, finals, start, n_states)`` with arcs ``(from, word, to)``. Built as a trie and
+    minimised bottom-up by merging states with equal (final?, outgoing arcs) signatures.
+    """
+    children: list[dict[str, int]] = [{}]
+    final: list[bool] = [False]
+    for phrase in phrases:
+        s = 0
+        for word in phrase.split():
+            nxt = children[s].get(word)
+            if nxt is None:
+                children.append({})
+                final.append(False)
+                nxt = children[s][word] = len(children) - 1
+            s = nxt
+        final[s] = True
+    order: list[int] = []  # post-order (children before parents), iteratively
+    stack: list[tuple[int, bool]] = [(0, False)]
+    while stack:
+        s, done = stack.pop()
+        if done:
+            order.append(s)
+            continue
+        stack.append((s, True))
+        stack.extend((t, False) for t in children[s].values())
+    canon: dict[tuple[bool, tuple[tuple[str, int], ...]], int] = {}
+    rep: dict[int, int] = {}
+    for s in order:
+        sig = (final[s], tuple(sorted((w, rep[t]) for w, t in children[s].items())))
+        rep[s] = canon.setdefault(sig, s)
+    states = sorted(set(rep.values()))
+    index = {s: i for i, s in enumerate(states)}
+    arcs = [(index[s], w, index[rep[t]]) for s in states for w, t in children[s].items()]
+    finals = {index[s] for s in states if final[s]}
+    return arcs, finals, index[rep[0]], len(states)
+
+
+def grammar_transitions(phrases: Sequence[str]) -> tuple[list[tuple], int, int]:
+    """FSG transitions ``(from, to, prob[, word])`` accepting ``phrases`` with equal prior each.
+
+    Arc probabilities are ``paths(target) / paths(source)`` on the minimal automaton, so every
+    phrase gets probability ``1 / len(phrases)`` however much it shares with others. Returns
+    ``(transitions, start_state, final_state)``.
+    """
+    arcs, finals, start, n = _dawg(phrases)
+    out: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for s, w, t in arcs:
+        out[s].append((w, t))
+    paths: dict[int, int] = {}  # number of phrases accepted from each state
+
+    def count(s: int) -> int:
+        stack = [s]
+        while stack:
+            cur = stack[-1]
+            pending = [t for _, t in out[cur] if t not in paths]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            paths[cur] = (1 if cur in finals else 0) + sum(paths[t] for _, t in out[cur])
+        return paths[s]
+
+    count(start)
+    final_state = n
+    transitions: list[tuple] = []
+    for s in range(n):
+        if s not in paths:
+            continue
+        for w, t in out[s]:
+            transitions.append((s, t, paths[t] / paths[s], w))
+        if s in finals:
+            transitions.append((s, final_state, 1.0 / paths[s]))
+    return transitions, start, final_state
+
+
+class Recognizer:
+    """Recognise spoken commands from 16 kHz mono 16-bit PCM.
+
+    Construction loads the model and compiles the grammar (~0.2 s); :meth:`recognize` is then
+    ~0.1-0.2 s of CPU per command on one core. Not thread-safe: use one instance per thread.
+
+    Args:
+        phrases: The vocabulary; by default :func:`.phrases.collect_phrases` (NLU data + lexicon
+            + core phrases).
+        config: Thresholds and beams.
+    """
+
+    COMMANDS, SAFETY, PHONES = "commands", "safety", "phones"
+
+    def __init__(self, phrases: Optional[PhraseSet] = None,
+                 config: Optional[RecognizerConfig] = None) -> None:
+        import pocketsphinx  # imported here so that the rest of the package works without it
+
+        self.config = config or RecognizerConfig()
+        self.phrase_set = phrases if phrases is not None else collect_phrases()
+        cfg = self.config
+        options: dict[str, object] = {}
+        if not cfg.noise_fillers:
+            options["fdict"] = str(_silence_only_fdict())
+        self.decoder = pocketsphinx.Decoder(
+            lm=None, loglevel=cfg.loglevel, beam=cfg.beam, pbeam=cfg.beam, wbeam=cfg.wbeam,
+            featparams=pocketsphinx.get_model_path("en-us/en-us/feat.params"), **options,
+        )
+        for word, pron in self.phrase_set.pronunciations.items():
+            if self.decoder.lookup_word(word) is None:
+                self.decoder.add_word(word, pron, False)
+        self.decoder.add_word("<coach-dummy>", "AH", True)  # applies the batched additions
+
+        self.phrases: list[str] = self._dedupe(self.phrase_set.phrases, first=list(CORE_PHRASES))
+        self._phrase_lookup = set(self.phrases)
+        self.safety_phrases: list[str] = self._dedupe(
+            [p for p in list(SAFETY_PHRASES) + list(cfg.extra_safety_phrases)
+             if all(self.decoder.lookup_word(w) for w in p.split())])
+        self._add_grammar(self.COMMANDS, self.phrases)
+        self._add_grammar(self.SAFETY, self.safety_phrases)
+        self._last_phones = _Pass("", 0.0, 1, [], [])
+        self.decoder.add_allphone_file(self.PHONES,
+                                       pocketsphinx.get_model_path("en-us/en-us-phone.lm.bin"))
+
+    # --- set-up ----------------------------------------------------------------------------
+
+    def _pron_key(self, phrase: str) -> str:
+        return " | ".join(self.decoder.lookup_word(w) or w for w in phrase.split())
+
+    def _dedupe(self, phrases: Iterable[str], first: Iterable[str] = ()) -> list[str]:
+        """Drop phrases that sound exactly like an earlier one ("two much" after "too much") or
+        differ only in spacing; ``first`` are kept in preference. Pocketsphinx cannot tell
+        homophones apart anyway, and fewer paths make the search faster."""
+        seen: set[str] = set()
+        squashed: set[str] = set()  # "nextstep" (an NLU typo example) duplicates "next step"
+        out: list[str] = []
+        wanted = set(phrases)
+        for p in [f for f in first if f in wanted] + list(phrases):
+            key, squash = self._pron_key(p), p.replace(" ", "")
+            if key not in seen and squash not in squashed:
+                seen.add(key)
+                squashed.add(squash)
+                out.append(p)
+        return out
+
+    def _add_grammar(self, name: str, phrases: Sequence[str]) -> None:
+        transitions, start, final = grammar_transitions(phrases)
+        fsg = self.decoder.create_fsg(name, start, final, transitions)
+        self.decoder.add_fsg(name, fsg)
+
+    # --- decoding --------------------------------------------------------------------------
+
+    def _decode(self, search: str, pcm: bytes) -> _Pass:
+        d = self.decoder
+        d.activate_search(search)
+        d.reinit_feat()  # reset noise / CMN tracking: results must not depend on history
+        d.start_utt()
+        d.process_raw(pcm, full_utt=True)
+        d.end_utt()
+        hyp = d.hyp()
+        score = 0.0
+        fillers: list[tuple[int, int]] = []
+        words: list[tuple[int, int]] = []
+        for seg in d.seg() or ():
+            # The Python binding returns linear likelihoods; very long words can underflow.
+            score += math.log(seg.ascore) if seg.ascore > 0 else -1e4
+            span = (seg.start_frame, seg.end_frame)
+            if seg.word in _NON_SPEECH_PHONES or seg.word.startswith("["):
+                fillers.append(span)
+            else:
+                words.append(span)
+        text = hyp.hypstr if hyp is not None else ""
+        result = _Pass(text=text, score=score, frames=max(1, d.n_frames()), fillers=fillers,
+                       words=words)
+        if search == self.PHONES:
+            self._last_phones = result
+        return result
+
+    def is_safety_phrase(self, text: str) -> bool:
+        if text in self.safety_phrases or text in SAFETY_PHRASES:
+            return True
+        intents = self.phrase_set.intents.get(text, set())
+        return bool(intents & SAFETY_INTENTS)
+
+    def intent_of(self, text: str) -> Optional[str]:
+        if text in CORE_PHRASES:
+            return CORE_PHRASES[text]
+        return self.phrase_set.intent_of(text)
+
+    def scores(self, pcm: bytes, with_safety: bool = True) -> dict[str, object]:
+        """Run the searches and return the raw material of a decision (for tuning / debugging):
+        texts, confidences and whether the main text is a complete phrase."""
+        main = self._decode(self.COMMANDS, pcm)
+        phones = self._decode(self.PHONES, pcm)
+        frames = phones.frames
+        out: dict[str, object] = {
+            "main_text": main.text,
+            "main_conf": (main.score - phones.score) / frames if main.text else float("-inf"),
+            "main_coverage": _coverage(phones.words, main.fillers),
+            "complete": main.text in self._phrase_lookup,
+            "phones": phones.text,
+            "frames": frames,
+        }
+        if with_safety:
+            self._add_safety_scores(out, self._decode(self.SAFETY, pcm), phones)
+        return out
+
+    def _add_safety_scores(self, out: dict[str, object], safety: _Pass, phones: _Pass) -> None:
+        out["safety_text"] = safety.text
+        out["safety_conf"] = ((safety.score - phones.score) / phones.frames
+                              if safety.text in self.safety_phrases else float("-inf"))
+        out["safety_coverage"] = _coverage(phones.words, safety.fillers)
+
+    def decide(self, s: dict[str, object]) -> tuple[str, bool, float, str]:
+        """Turn :meth:`scores` output into ``(text, rejected, confidence, source)``.
+
+        Needs ``safety_text``/``safety_conf`` only when the main result is not an accepted
+        safety phrase (raises KeyError otherwise, which :meth:`recognize` uses to run the safety
+        pass lazily).
+        """
+        cfg = self.config
+        main_text, main_conf = str(s["main_text"]), float(s["main_conf"])  # type: ignore[arg-type]
+        main_ok = (bool(s["complete"]) and main_conf >= cfg.reject_threshold
+                   and float(s["main_coverage"]) >= cfg.min_coverage)  # type: ignore[arg-type]
+        if main_ok and self.is_safety_phrase(main_text):
+            return main_text, False, main_conf, self.COMMANDS
+        safety_text, safety_conf = str(s["safety_text"]), float(s["safety_conf"])  # type: ignore
+        if (safety_conf >= cfg.safety_threshold
+                and float(s["safety_coverage"]) >= cfg.safety_min_coverage  # type: ignore
+                and (not main_ok or safety_conf >= main_conf - cfg.safety_margin)):
+            return safety_text, False, safety_conf, self.SAFETY
+        if main_ok:
+            return main_text, False, main_conf, self.COMMANDS
+        return main_text, True, main_conf, "none"
+
+    def recognize(self, pcm: bytes) -> Result:
+        """Recognise one utterance (raw 16 kHz mono 16-bit PCM)."""
+        t0 = time.perf_counter()
+        if len(pcm) < 3200:  # < 0.1 s: nothing to decode
+            return Result("", True, (time.perf_counter() - t0) * 1000)
+        s = self.scores(pcm, with_safety=False)
+        try:
+            text, rejected, conf, source = self.decide(s)
+        except KeyError:  # the safety pass is needed
+            phones = self._last_phones
+            self._add_safety_scores(s, self._decode(self.SAFETY, pcm), phones)
+            text, rejected, conf, source = self.decide(s)
+        ms = (time.perf_counter() - t0) * 1000
+        if rejected:
+            return Result(text, True, ms, conf, False, None, source)
+        return Result(text, False, ms, conf, self.is_safety_phrase(text), self.intent_of(text),
+                      source)
+
+    def recognize_wav(self, path_or_bytes: object) -> Result:
+        """Recognise a WAV file (any format sox understands is converted to 16 kHz mono)."""
+        from .audio import read_wav
+
+        return self.recognize(read_wav(path_or_bytes))  # type: ignore[arg-type]
+
+
+def default_recognizer(config: Optional[RecognizerConfig] = None) -> Recognizer:
+    """A recogniser over the project's phrases (NLU data + lexicon + core phrases)."""
+    return Recognizer(collect_phrases(), config)
+
+
+__all__ = ["Recognizer", "RecognizerConfig", "Result", "default_recognizer", "grammar_transitions"]

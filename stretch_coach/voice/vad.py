@@ -1,0 +1,182 @@
+"""End-of-utterance detection with webrtcvad over 16 kHz mono 16-bit PCM.
+
+:class:`UtteranceDetector` consumes audio in chunks of any size (as a microphone callback or a
+socket delivers it), classifies 30 ms frames as speech / non-speech, and emits an
+:class:`Utterance` once speech has been followed by ``hangover_ms`` (~300 ms) of silence. Each
+utterance includes ``preroll_ms`` of audio from before the speech started -- the recogniser's
+noise estimate needs some non-speech at the start, and the first phoneme is often quieter than
+the VAD's trigger -- and the trailing silence.
+
+:func:`split_pcm` / :func:`split_wav` run the same detector over a whole recording.
+"""
+
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass
+from typing import Deque, Iterable, Iterator, List, Optional, Union
+
+from . import SAMPLE_RATE, SAMPLE_WIDTH
+from .audio import PathOrBytes, read_wav
+
+FRAME_MS = 30
+FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * SAMPLE_WIDTH  # 960 bytes
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """A stretch of audio holding one utterance.
+
+    Attributes:
+        pcm: The audio, including pre-roll and trailing silence.
+        start_s: Time (seconds from the start of the stream) of the first byte of ``pcm``.
+        end_s: Time of the end of ``pcm``.
+        speech_start_s: When the VAD decided speech had started.
+        speech_end_s: End of the last speech frame.
+    """
+
+    pcm: bytes
+    start_s: float
+    end_s: float
+    speech_start_s: float
+    speech_end_s: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+class UtteranceDetector:
+    """Streaming end-of-utterance detector.
+
+    Args:
+        aggressiveness: webrtcvad mode 0-3 (3 filters non-speech most aggressively).
+        hangover_ms: Silence after speech that ends an utterance.
+        preroll_ms: Audio kept before the detected start of speech.
+        start_ms: Speech needed (within a ``start_window_ms`` window) to start an utterance;
+            filters clicks and single noisy frames.
+        min_speech_ms: Utterances with less speech than this are dropped.
+        max_utterance_s: An utterance is cut here even without a pause (runaway noise).
+    """
+
+    def __init__(self, aggressiveness: int = 2, hangover_ms: int = 300, preroll_ms: int = 300,
+                 start_ms: int = 90, start_window_ms: int = 150, min_speech_ms: int = 120,
+                 max_utterance_s: float = 10.0) -> None:
+        import webrtcvad  # local import: optional dependency for the rest of the package
+
+        self._vad = webrtcvad.Vad(aggressiveness)
+        self.hangover_frames = max(1, hangover_ms // FRAME_MS)
+        self.preroll_frames = max(0, preroll_ms // FRAME_MS)
+        self.start_frames = max(1, start_ms // FRAME_MS)
+        self.start_window = max(self.start_frames, start_window_ms // FRAME_MS)
+        self.min_speech_frames = max(1, min_speech_ms // FRAME_MS)
+        self.max_frames = int(max_utterance_s * 1000 // FRAME_MS)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all state (e.g. after barge-in or when the microphone is reopened)."""
+        self._buf = b""
+        self._frame_index = 0  # index of the next frame to be classified
+        self._ring: Deque[tuple[bytes, bool]] = collections.deque(
+            maxlen=self.preroll_frames + self.start_window)
+        self._in_speech = False
+        self._frames: List[bytes] = []
+        self._start_frame = 0
+        self._speech_start = 0
+        self._last_speech = 0
+        self._speech_count = 0
+        self._silence_run = 0
+
+    @property
+    def in_speech(self) -> bool:
+        """True while an utterance is in progress (use it for barge-in)."""
+        return self._in_speech
+
+    def is_speech(self, frame: bytes) -> bool:
+        """webrtcvad's verdict on one 30 ms frame."""
+        return bool(self._vad.is_speech(frame, SAMPLE_RATE))
+
+    def _t(self, frame_index: int) -> float:
+        return frame_index * FRAME_MS / 1000.0
+
+    def _emit(self) -> Optional[Utterance]:
+        speech_frames = self._speech_count
+        end_frame = self._start_frame + len(self._frames)
+        utt = Utterance(pcm=b"".join(self._frames), start_s=self._t(self._start_frame),
+                        end_s=self._t(end_frame), speech_start_s=self._t(self._speech_start),
+                        speech_end_s=self._t(self._last_speech + 1))
+        self._in_speech = False
+        self._frames = []
+        self._speech_count = 0
+        self._silence_run = 0
+        self._ring.clear()
+        return utt if speech_frames >= self.min_speech_frames else None
+
+    def feed(self, pcm: bytes) -> List[Utterance]:
+        """Add audio; return the utterances completed by it (usually none or one)."""
+        self._buf += pcm
+        done: List[Utterance] = []
+        while len(self._buf) >= FRAME_BYTES:
+            frame, self._buf = self._buf[:FRAME_BYTES], self._buf[FRAME_BYTES:]
+            idx = self._frame_index
+            self._frame_index += 1
+            speech = self.is_speech(frame)
+            if not self._in_speech:
+                self._ring.append((frame, speech))
+                recent = list(self._ring)[-self.start_window:]
+                if sum(1 for _, s in recent if s) >= self.start_frames:
+                    self._in_speech = True
+                    self._frames = [f for f, _ in self._ring]
+                    self._start_frame = idx + 1 - len(self._frames)
+                    first_speech = next(i for i, (_, s) in enumerate(recent) if s)
+                    self._speech_start = idx + 1 - len(recent) + first_speech
+                    self._speech_count = sum(1 for _, s in recent if s)
+                    self._last_speech = idx
+                    self._silence_run = 0
+                    self._ring.clear()
+                continue
+            self._frames.append(frame)
+            if speech:
+                self._speech_count += 1
+                self._last_speech = idx
+                self._silence_run = 0
+            else:
+                self._silence_run += 1
+            if self._silence_run >= self.hangover_frames or len(self._frames) >= self.max_frames:
+                utt = self._emit()
+                if utt is not None:
+                    done.append(utt)
+        return done
+
+    def flush(self) -> List[Utterance]:
+        """End of stream: return the utterance in progress, if any."""
+        if self._in_speech and self._frames:
+            utt = self._emit()
+            return [utt] if utt is not None else []
+        return []
+
+
+def iter_frames(pcm: bytes, frame_bytes: int = FRAME_BYTES) -> Iterator[bytes]:
+    """Cut PCM into frames (the last partial frame is dropped)."""
+    for i in range(0, len(pcm) - frame_bytes + 1, frame_bytes):
+        yield pcm[i:i + frame_bytes]
+
+
+def stream_utterances(chunks: Iterable[bytes], detector: Optional[UtteranceDetector] = None
+                      ) -> Iterator[Utterance]:
+    """Yield utterances from an iterable of PCM chunks (e.g. a microphone queue)."""
+    det = detector or UtteranceDetector()
+    for chunk in chunks:
+        yield from det.feed(chunk)
+    yield from det.flush()
+
+
+def split_pcm(pcm: bytes, **detector_args: object) -> List[Utterance]:
+    """Split a recording (raw 16 kHz mono 16-bit PCM) into utterances."""
+    det = UtteranceDetector(**detector_args)  # type: ignore[arg-type]
+    return det.feed(pcm) + det.flush()
+
+
+def split_wav(source: Union[PathOrBytes], **detector_args: object) -> List[Utterance]:
+    """Split a WAV file (path or bytes; converted to 16 kHz mono if needed) into utterances."""
+    return split_pcm(read_wav(source), **detector_args)
