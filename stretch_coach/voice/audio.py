@@ -43,7 +43,9 @@ def _is_target_format(w: wave.Wave_read) -> bool:
 def convert_with_sox(data: bytes, in_type: str = "wav") -> bytes:
     """Convert audio bytes of type ``in_type`` to 16 kHz mono 16-bit raw PCM with sox."""
     sox = require_tool("sox")
-    cmd = [sox, "-q", "-t", in_type, "-", "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1",
+    # -D: no dither. sox dithers with fresh random noise on every run otherwise, which made the
+    # same synthetic test clip differ (and recognition scores wobble) from one run to the next.
+    cmd = [sox, "-q", "-D", "-t", in_type, "-", "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1",
            "-b", "16", "-e", "signed-integer", "-L", "-"]
     proc = subprocess.run(cmd, input=data, capture_output=True, check=False)
     if proc.returncode != 0:

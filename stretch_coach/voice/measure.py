@@ -56,7 +56,7 @@ def run(rec: Recognizer, n_phrases: int = 30, voices: Sequence[str] = ("en-us", 
 
     for voice in voices:
         for cond, snr in (("clean", None), ("noisy", noisy_snr_db)):
-            def hear(text: str) -> Any:
+            def hear(text: str, voice: str = voice, snr: Optional[float] = snr) -> Any:
                 res = rec.recognize(synthesize(text, voice, snr_db=snr, noise=noise).pcm)
                 ms.append(res.ms)
                 return res

@@ -76,18 +76,25 @@ EXTRA_PRONUNCIATIONS: Mapping[str, str] = {
     "hammy": "HH AE M IY",
     "hammies": "HH AE M IY Z",
     "kneels": "N IY L Z",
-    "okey": "OW K IY",
-    "owww": "AW",
     "oww": "AW",
+    "owww": "AW",
     "ouchie": "AW CH IY",
-    "hamstringy": "HH AE M S T R IH NG IY",
-    "yeet": "Y IY T",
+    "aah": "AA",
+    "mmm": "M",
+    "unpause": "AH N P AO Z",
+    "hiya": "HH AY Y AH",
+    "heya": "HH EY Y AH",
+    "noo": "N UW",
 }
+"""Typing variants that are real spoken forms. Plain typos in the NLU data ("stap", "helo") are
+deliberately left out: people do not say them, and they are dropped."""
 
 _ENTITY_MARKUP = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 _UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
           "fourteen fifteen sixteen seventeen eighteen nineteen").split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "6": "sixth",
+             "7": "seventh", "8": "eighth", "9": "ninth", "10": "tenth"}
 
 
 def number_to_words(n: int) -> str:
@@ -118,7 +125,7 @@ def normalize(text: str) -> str:
     t = t.replace("\u2019", "'").replace("\u2018", "'")
     t = re.sub(r"(\d+)\s*/\s*10\b", r"\1 out of ten", t)
     t = re.sub(r"(\d+)\s*%", r"\1 percent", t)
-    t = re.sub(r"(\d+)(st|nd|rd|th)\b", r"\1", t)
+    t = re.sub(r"\b(\d+)(st|nd|rd|th)\b", lambda m: _ORDINALS.get(m.group(1), m.group(1)), t)
     t = re.sub(r"\d+", lambda m: f" {number_to_words(int(m.group()))} "
                if len(m.group()) <= 6 else " ", t)
     t = re.sub(r"[^a-z' ]+", " ", t)          # hyphens, slashes, punctuation -> space
