@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start Stretch Coach from nothing: set up (venv, packages, spaCy pipeline, model), start the action
-# server and the Rasa server, then talk to it: `scripts/run.sh` for the text chat, `scripts/run.sh voice`
-# for the voice client. Ctrl-D or /quit leaves and stops the servers.
+# server and the Rasa server, then talk to it in a text chat (`scripts/run.sh [chat] [chat options]`).
+# Ctrl-D or /quit leaves and stops the servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -47,8 +47,5 @@ for url in (f"http://localhost:{actions}/health", f"http://localhost:{rasa}/stat
         time.sleep(0.5)
 PY
 
-case "${1:-chat}" in
-  voice) shift; .venv/bin/python -m stretch_coach.voice --url "http://localhost:$RASA_PORT" "$@" ;;
-  chat)  shift || true; .venv/bin/python -m stretch_coach.chat --url "http://localhost:$RASA_PORT" "$@" ;;
-  *) echo "usage: scripts/run.sh [chat|voice] [options]" >&2; exit 2 ;;
-esac
+[ "${1:-}" = chat ] && shift
+.venv/bin/python -m stretch_coach.chat --url "http://localhost:$RASA_PORT" "$@"
