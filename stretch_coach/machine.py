@@ -243,6 +243,16 @@ def _blocked_by_pain_question(t: _Turn) -> bool:
     return False
 
 
+def _no_routine_to_move(t: _Turn) -> bool:
+    """True (and the person has been told why) when a pain question is open or no routine runs."""
+    if _blocked_by_pain_question(t):
+        return True
+    if t.s.phase != ACTIVE:
+        t.nudge()
+        return True
+    return False
+
+
 def _start_session(t: _Turn, e: Event) -> None:
     if _blocked_by_pain_question(t):
         return
@@ -302,12 +312,9 @@ def _next(t: _Turn, e: Event) -> None:
 
 
 def _previous(t: _Turn, e: Event) -> None:
-    if _blocked_by_pain_question(t):
+    if _no_routine_to_move(t):
         return
     s = t.s
-    if s.phase != ACTIVE:
-        t.nudge()
-        return
     t.cancel_timer()
     if s.step > 0:
         s.step -= 1
@@ -321,10 +328,7 @@ def _previous(t: _Turn, e: Event) -> None:
 
 
 def _repeat(t: _Turn, e: Event) -> None:
-    if _blocked_by_pain_question(t):
-        return
-    if t.s.phase != ACTIVE:
-        t.nudge()
+    if _no_routine_to_move(t):
         return
     # Re-hearing a step never restarts a hold that is running; it restarts one that was stopped.
     t.speak_step(start_hold=t.s.timer is None)
@@ -385,12 +389,9 @@ def _go_harder(t: _Turn) -> None:
 
 
 def _harder(t: _Turn, e: Event) -> None:
-    if _blocked_by_pain_question(t):
+    if _no_routine_to_move(t):
         return
     s = t.s
-    if s.phase != ACTIVE:
-        t.nudge()
-        return
     if s.caution and s.question != CONFIRM_HARDER:
         s.question = CONFIRM_HARDER
         t.say("utter_harder_caution")
