@@ -35,7 +35,11 @@ class SafetyNet(GraphComponent, IntentClassifier):
         return cls(config)
 
     def __init__(self, config: Dict[Text, Any]) -> None:
+        from stretch_coach.voice.phrases import load_dictionary
+
         self._floor = float(config["floor"])
+        # English words: pocketsphinx's bundled US English dictionary (126k words, already installed).
+        self._english = load_dictionary()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -46,7 +50,8 @@ class SafetyNet(GraphComponent, IntentClassifier):
             tokens = message.get(TOKENS_NAMES[TEXT]) or []
             lemmas = [t.lemma or t.text for t in tokens]
             decision = safety.decide(
-                intent.get("name"), ranking, lemmas, message.get(TEXT) or "", self._floor
+                intent.get("name"), ranking, lemmas, message.get(TEXT) or "", self._floor,
+                known_word=self._english.__contains__,
             )
             if decision is None:
                 continue

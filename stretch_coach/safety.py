@@ -14,8 +14,9 @@ spoken, two cheap checks may overrule it in favour of a safety intent:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
 from . import contract as C
 
@@ -48,6 +49,14 @@ NET_INTENTS = (C.DISCOMFORT, C.TOO_MUCH_PRESSURE, C.STOP_SESSION, C.PAUSE)
 
 
 WORDLESS = "wordless"  # input with no letters at all (noise, emoji, punctuation): a re-prompt
+NO_KNOWN_WORD = "no_known_word"  # letters but not one English word ("asdkjh qwpoeiru"): a re-prompt
+
+# Pain noises that no dictionary spells: "owwww", "aaargh", "ouuuch", "yowch".
+_PAIN_NOISE = re.compile(r"^(?:o+u*w+|o+u+c+h+|a+r*g+h+|a+h+|y+o+w+c*h*|e+k+|n+g+h+|u+g+h+|gah+)$")
+
+
+def is_pain_noise(word: str) -> bool:
+    return bool(_PAIN_NOISE.match(word.lower()))
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,8 @@ def has_pain_word(lemmas: Iterable[str], text: str) -> bool:
     lemmas = [lemma.lower() for lemma in lemmas]
     if any(lemma in PAIN_LEMMAS and lemma not in AMBIGUOUS for lemma in lemmas):
         return True
+    if any(len(lemma) >= 4 and is_pain_noise(lemma) for lemma in lemmas):  # "owww", not "ah"
+        return True
     padded = f" {' '.join(text.lower().split())} "
     return any(f" {p} " in padded or padded.strip().startswith(p) for p in PAIN_PHRASES)
 
@@ -70,14 +81,20 @@ def decide(
     lemmas: Iterable[str],
     text: str,
     floor: float = DEFAULT_FLOOR,
+    known_word: Optional[Callable[[str], bool]] = None,
 ) -> Optional[Decision]:
     """Overrule the classifier toward safety, or return None to keep its answer.
 
-    Input without a single letter carries no request at all: it becomes the fallback (a short
+    Input without a single letter, or without a single English word (`known_word`, a dictionary
+    check) and no pain noise ("owww"), carries no request at all: it becomes the fallback (a short
     re-prompt), whatever the classifier guessed from it.
     """
     if not any(ch.isalpha() for ch in text):
         return Decision(C.NLU_FALLBACK, WORDLESS)
+    words = re.findall(r"[a-z']+", text.lower())
+    if known_word is not None and not any(known_word(w) or is_pain_noise(w) for w in words) \
+            and not has_pain_word(lemmas, text):
+        return Decision(C.NLU_FALLBACK, NO_KNOWN_WORD)
     if top_intent in C.SAFETY_INTENTS:
         return None
     lemmas = [lemma.lower() for lemma in lemmas]

@@ -60,6 +60,21 @@ def test_safety_net(top, ranking, text, expected):
     assert (decision.intent if decision else None) == expected
 
 
+ENGLISH = {"ouch", "next", "step", "my", "knee", "please"}.__contains__
+
+
+@pytest.mark.parametrize("text,top,expected", [
+    ("asdkjh qwpoeiru zmxncb", "discomfort", C.NLU_FALLBACK),   # no English word at all
+    ("asdkjh qwpoeiru", "next_step", C.NLU_FALLBACK),
+    ("owwwww", "discomfort", None),                              # a pain noise stays a pain report
+    ("aaaargh", "greet", C.DISCOMFORT),
+    ("nex step", "next_step", None),                             # one real word is enough
+])
+def test_no_english_word_is_a_re_prompt_but_pain_noises_count(text, top, expected):
+    decision = safety.decide(top, [(top, 0.9)], text.split(), text, known_word=ENGLISH)
+    assert (decision.intent if decision else None) == expected
+
+
 @pytest.mark.parametrize("phrase,level", [("a bit", 2), ("a little", 2), ("a tiny bit", 1)])
 def test_pain_words_that_start_with_an_article(phrase, level):
     assert LEX.pain_level(phrase) == level

@@ -104,8 +104,19 @@ def test_bad_input_gets_a_short_answer_and_loses_nothing(user, text):
     assert reply.strip(), "every input gets a spoken answer"
     assert len(reply) < 300
     after = user.state()
-    assert (after["variant"], after["phase"]) == (before["variant"], before["phase"])
-    assert after["step"] >= before["step"]
+    place = ("variant", "step", "pass_index", "level")
+    if text.startswith("next next"):
+        assert after["step"] == before["step"] + 1  # a flood of "next" is one "next"
+        return
+    assert [after[k] for k in place] == [before[k] for k in place]
+    if after["phase"] == "paused":
+        # Unclear speech may be taken as "pause" (the safety net leans that way): nothing is lost,
+        # resume returns to the very same step.
+        assert "resume" in reply.lower()
+        user.say("resume")
+        after = user.state()
+        assert [after[k] for k in place] == [before[k] for k in place]
+    assert after["phase"] == before["phase"]
 
 
 def test_session_survives_a_server_restart(servers, user):
