@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+from pathlib import Path
 
 import pytest
+import yaml
 from rasa_sdk.events import ReminderCancelled, SlotSet
 
 from actions import actions as A
@@ -46,10 +48,10 @@ def test_every_response_the_machine_can_speak_is_in_the_domain(domain):
     assert not unused, "responses nobody speaks"
 
 
-@pytest.mark.parametrize("response,variants", [
-    (name, texts) for name, texts in
-    __import__("yaml").safe_load(open(A.__file__.replace("actions/actions.py", "domain.yml")))["responses"].items()
-])
+DOMAIN_RESPONSES = yaml.safe_load((Path(A.__file__).parents[1] / "domain.yml").read_text())["responses"]
+
+
+@pytest.mark.parametrize("response,variants", list(DOMAIN_RESPONSES.items()))
 def test_responses_are_voice_first(response, variants):
     for v in variants:
         text = v["text"]
