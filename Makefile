@@ -1,5 +1,5 @@
 # Stretch Coach. `make run` starts the assistant from nothing; `make test` runs every test the same way.
-.PHONY: help install run test test-fast validate train eval bench lint clean
+.PHONY: help install run voice test test-fast validate train eval bench lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -9,6 +9,9 @@ install:  ## venv (Python 3.10), pinned packages, Debian packages, spaCy pipelin
 
 run:  ## start the action server and Rasa server, then chat with the coach in this terminal
 	scripts/run.sh chat
+
+voice:  ## like run, but talk: microphone in, spoken replies out (VOICE_ARGS="--device 2" to pick)
+	scripts/run.sh voice $(VOICE_ARGS)
 
 
 test:  ## set up, then run every test: unit, actions, validation, stories, NLU floors, e2e, voice
@@ -25,8 +28,8 @@ train: install  ## (re)train the model when its inputs changed
 eval:  ## NLU evaluation report: ours vs Rasa's stock pipeline, held-out set, cross-validation
 	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/eval_nlu.py
 
-bench:  ## benchmarks that print figures: the speech recogniser on synthetic speech
-	scripts/setup.sh && PYTHONPATH=. .venv/bin/python -m stretch_coach.voice.measure
+bench:  ## voice benchmark: spoken commands through the whole loop and real servers (~20 min)
+	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/voice_bench.py
 
 lint:  ## ruff
 	.venv/bin/python -m ruff check stretch_coach actions components tests bench scripts

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start Stretch Coach from nothing: set up (venv, packages, spaCy pipeline, model), start the action
-# server and the Rasa server, then talk to it in a text chat (`scripts/run.sh [chat] [chat options]`).
-# Ctrl-D or /quit leaves and stops the servers.
+# server and the Rasa server, then talk to it: in a text chat (`scripts/run.sh [chat] [options]`)
+# or by voice (`scripts/run.sh voice [options]`: microphone in, speech out; with no microphone it
+# says so and offers the text chat). Ctrl-D, /quit or Ctrl-C leaves and stops the servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -47,5 +48,13 @@ for url in (f"http://localhost:{actions}/health", f"http://localhost:{rasa}/stat
         time.sleep(0.5)
 PY
 
-[ "${1:-}" = chat ] && shift
+mode=chat
+case "${1:-}" in chat|voice) mode=$1; shift ;; esac
+if [ "$mode" = voice ]; then
+  status=0
+  .venv/bin/python -m stretch_coach.voice --url "http://localhost:$RASA_PORT" "$@" || status=$?
+  [ "$status" -ne 3 ] && exit "$status"   # 3: no microphone (the message above says so)
+  echo "[run] Starting the text chat instead: type what you would say." >&2
+  set -- # the voice options do not apply to the chat
+fi
 .venv/bin/python -m stretch_coach.chat --url "http://localhost:$RASA_PORT" "$@"

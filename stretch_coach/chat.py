@@ -33,8 +33,12 @@ def session_id(new: bool, path: Path = SESSION_FILE) -> str:
 
 
 class Chat:
-    def __init__(self, url: str, sid: str, out=sys.stdout):
+    """A socket.io connection to the coach. Each bot message goes to ``on_text`` (by default it is
+    printed as "Coach: ..."); pushed messages (hold cues) arrive the same way."""
+
+    def __init__(self, url: str, sid: str, out=sys.stdout, on_text=None):
         self.url, self.sid, self.out = url, sid, out
+        self.on_text = on_text or (lambda text: print(f"Coach: {text}", file=self.out, flush=True))
         self.last_message = time.monotonic()
         self.confirmed = threading.Event()
         self.sio = socketio.Client(reconnection=True, reconnection_delay=0.5)
@@ -49,7 +53,7 @@ class Chat:
         self.last_message = time.monotonic()
         text = (data or {}).get("text")
         if text:
-            print(f"Coach: {text}", file=self.out, flush=True)
+            self.on_text(text)
 
     def connect(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout

@@ -78,8 +78,31 @@ def trim_silence(samples: np.ndarray, threshold: int = 64) -> np.ndarray:
     return samples[loud[0]: loud[-1] + 1]
 
 
+def sox_noise(n: int, kind: str = "pink", seed: int = 0) -> np.ndarray:
+    """Unit-RMS noise of ``n`` samples made by sox's ``synth`` (``whitenoise``, ``pinknoise``,
+    ``brownnoise``). sox's ``-R`` makes it repeatable; ``seed`` picks a different stretch."""
+    sox = require_tool("sox")
+    skip = (seed % 997) * 0.01  # repeatable generator: an offset gives different noise
+    total = (n / SAMPLE_RATE) + skip + 0.01
+    proc = subprocess.run(
+        [sox, "-R", "-n", "-t", "raw", "-r", str(SAMPLE_RATE), "-e", "signed", "-b", "16",
+         "-c", "1", "-", "synth", f"{total:.3f}", f"{kind}noise", "vol", "0.5"],
+        capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise AudioError(f"sox noise failed: {proc.stderr.decode(errors='replace').strip()}")
+    w = np.frombuffer(proc.stdout, dtype="<i2").astype(np.float64)
+    w = w[int(skip * SAMPLE_RATE):][:n]
+    if w.size < n:
+        w = np.pad(w, (0, n - w.size))
+    rms = float(np.sqrt(np.mean(w ** 2))) if n else 1.0
+    return w / (rms or 1.0)
+
+
 def coloured_noise(n: int, rng: np.random.Generator, kind: str = "white") -> np.ndarray:
-    """Unit-RMS noise: ``white`` (flat), ``pink`` (1/f power, like rooms and fans) or ``brown``."""
+    """Unit-RMS noise: ``white`` (flat), ``pink`` (1/f power, like rooms and fans) or ``brown``;
+    ``sox-white`` / ``sox-pink`` / ``sox-brown`` have sox generate it (:func:`sox_noise`)."""
+    if kind.startswith("sox-"):
+        return sox_noise(n, kind[4:], int(rng.integers(0, 1 << 30)))
     w = rng.normal(0.0, 1.0, size=n)
     if kind != "white" and n > 1:
         f = np.fft.rfftfreq(n, 1.0 / SAMPLE_RATE)

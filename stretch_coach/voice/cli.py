@@ -1,25 +1,43 @@
-"""Command line: recognise WAV files and (optionally) send the text to the NLU server.
+"""Talk to the coach: microphone in, speech out; or recorded WAV files in, JSON lines out.
 
-    python -m stretch_coach.voice --wav a.wav b.wav            # one JSON line per file
-    python -m stretch_coach.voice --wav talk.wav --split       # one JSON line per utterance
-    python -m stretch_coach.voice --wav a.wav --no-nlu         # speech recognition only
-    python -m stretch_coach.voice --phrases                    # grammar statistics
+    python -m stretch_coach.voice                        # listen on the default microphone
+    python -m stretch_coach.voice --device 2             # another input (see --list-devices)
+    python -m stretch_coach.voice --wav a.wav b.wav      # one JSON line per file
+    python -m stretch_coach.voice --wav a.wav --speak-to replies/   # also write the replies
+    python -m stretch_coach.voice --wav talk.wav --split # one JSON line per utterance
+    python -m stretch_coach.voice --wav a.wav --no-nlu   # speech recognition only
 
-Each JSON line holds ``file``, ``transcript``, ``rejected``, ``recognition_ms``, ``confidence``,
-``safety``, ``source``, and unless ``--no-nlu`` (or the utterance was rejected) ``nlu`` with the
-intent, confidence and round-trip ms. If the NLU server is down the command stops with exit
-status 2 and a clear message on stderr.
+The coach is reached over socket.io (``--url``, default http://localhost:5005), so the hold cues
+it pushes on its own are spoken too. The session id is shared with the text chat
+(``.chat_session``): you can switch between typing and talking. ``--new`` starts a new one.
+
+With ``--wav`` each file is one utterance (or several with ``--split``): it is recognised, its
+text parsed by the NLU (``/model/parse``: intent and confidence), then sent to the conversation;
+the replies are synthesised (and with ``--speak-to`` written as WAV files). Each JSON line holds
+``file``, ``transcript``, ``rejected``, ``safety``, ``intent``, ``intent_confidence``, ``replies``,
+``wavs`` and ``ms`` = {recognition, nlu, reply, synthesis}. Rejected speech is sent as
+``/nlu_fallback`` (the coach's re-prompt), as in the live loop.
+
+Exit status: 0 ok; 2 the coach's server cannot be reached; 3 no microphone (the message says so
+and what to do instead).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+import threading
+import time
+from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from .audio import read_wav
-from .nlu import DEFAULT_PARSE_URL, NLUUnavailable, ParseFn, make_rasa_parse
+from .nlu import NLUUnavailable, ParseFn, make_rasa_parse
+
+NO_MIC_EXIT = 3
+SERVER_EXIT = 2
 
 
 def transcribe(recognizer: Any, pcm: bytes, parse: Optional[ParseFn] = None,
@@ -27,66 +45,217 @@ def transcribe(recognizer: Any, pcm: bytes, parse: Optional[ParseFn] = None,
     """Recognise one utterance and, if accepted and ``parse`` is given, parse its text."""
     res = recognizer.recognize(pcm)
     row: Dict[str, Any] = dict(extra)
-    row.update({"transcript": res.text, "rejected": res.rejected,
-                "recognition_ms": round(res.ms, 1),
-                "confidence": res.as_dict()["confidence"], "safety": res.safety,
-                "source": res.source})
+    row.update({"transcript": "" if res.rejected else res.text, "rejected": res.rejected,
+                "safety": res.safety, "source": res.source,
+                "confidence": res.as_dict()["confidence"], "intent": None,
+                "intent_confidence": None, "ms": {"recognition": round(res.ms, 1)}})
     if parse is not None and not res.rejected and res.text:
         nlu = parse(res.text)
-        row["nlu"] = {k: nlu.get(k) for k in ("intent", "confidence", "entities", "nlu_ms")}
+        row.update({"intent": nlu.get("intent"), "intent_confidence": nlu.get("confidence"),
+                    "entities": nlu.get("entities")})
+        row["ms"]["nlu"] = nlu.get("nlu_ms")
     return row
 
 
-def transcribe_files(paths: Iterable[str], recognizer: Any, parse: Optional[ParseFn] = None,
-                     split: bool = False) -> Iterable[Dict[str, Any]]:
-    """Yield one result row per file (or per utterance with ``split``)."""
+def utterances(paths: Iterable[str], split: bool) -> Iterable[tuple[Dict[str, Any], bytes]]:
     from .vad import split_pcm
 
     for path in paths:
         pcm = read_wav(path)
         if not split:
-            yield transcribe(recognizer, pcm, parse, file=path)
+            yield {"file": path}, pcm
             continue
         for i, utt in enumerate(split_pcm(pcm)):
-            yield transcribe(recognizer, utt.pcm, parse, file=path, utterance=i,
-                             start_s=round(utt.speech_start_s, 2),
-                             end_s=round(utt.speech_end_s, 2))
+            yield ({"file": path, "utterance": i, "start_s": round(utt.speech_start_s, 2),
+                    "end_s": round(utt.speech_end_s, 2)}, utt.pcm)
+
+
+class Conversation:
+    """A socket.io conversation that collects the coach's replies to each message."""
+
+    def __init__(self, url: str, sid: str) -> None:
+        from stretch_coach.chat import Chat
+
+        self.replies: List[str] = []
+        self.first_reply: Optional[float] = None
+        self._lock = threading.Lock()
+        self.chat = Chat(url, sid, on_text=self._on_text)
+        try:
+            self.chat.connect(timeout=10)
+        except Exception as exc:  # noqa: BLE001
+            raise NLUUnavailable(f"cannot reach the coach at {url} over socket.io ({exc})"
+                                 ) from exc
+
+    def _on_text(self, text: str) -> None:
+        with self._lock:
+            if self.first_reply is None:
+                self.first_reply = time.perf_counter()
+            self.replies.append(text)
+
+    def send(self, text: str, quiet: float = 0.6) -> tuple[List[str], Optional[float]]:
+        """Send ``text``; return the replies and ms to the first one."""
+        with self._lock:
+            self.replies, self.first_reply = [], None
+        t0 = time.perf_counter()
+        self.chat.send(text)
+        self.chat.settle(quiet=quiet, limit=10)
+        with self._lock:
+            first = None if self.first_reply is None else (self.first_reply - t0) * 1000
+            return list(self.replies), first
+
+    def close(self) -> None:
+        self.chat.close()
+
+
+def run_wav(args: argparse.Namespace) -> int:
+    from stretch_coach.chat import session_id
+
+    from .recognizer import Recognizer
+    from .session import FALLBACK_MESSAGE
+    from .tts import synthesize
+
+    parse: Optional[ParseFn] = None if args.no_nlu else make_rasa_parse(f"{args.url}/model/parse")
+    recognizer = Recognizer()
+    talk: Optional[Conversation] = None
+    out = Path(args.speak_to) if args.speak_to else None
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+    n_wav = 0
+    try:
+        if parse is not None:
+            talk = Conversation(args.url, args.session or session_id(args.new))
+        for extra, pcm in utterances(args.wav, args.split):
+            row = transcribe(recognizer, pcm, parse, **extra)
+            row["replies"], row["wavs"] = [], []
+            if talk is not None:
+                message = FALLBACK_MESSAGE if row["rejected"] else row["transcript"]
+                row["replies"], row["ms"]["reply"] = talk.send(message)
+                synth = 0.0
+                for text in row["replies"]:
+                    speech = synthesize(text, args.voice, args.speed)
+                    synth += speech.synth_ms
+                    if out:
+                        n_wav += 1
+                        path = out / f"{n_wav:03d}.wav"
+                        path.write_bytes(speech.wav)
+                        row["wavs"].append(str(path))
+                row["ms"]["synthesis"] = round(synth, 1)
+            print(json.dumps(row), flush=True)
+    except NLUUnavailable as exc:
+        print(f"error: {exc}. Start the coach first (make run, or scripts/run.sh), or pass "
+              f"--no-nlu to recognise only.", file=sys.stderr)
+        return SERVER_EXIT
+    finally:
+        if talk is not None:
+            talk.close()
+    return 0
+
+
+def print_turn(turn: Any) -> None:
+    if turn.action in ("sent", "barge-in"):
+        extra = " (cut the coach off)" if turn.action == "barge-in" else ""
+        print(f"You: {turn.transcript}{extra}   [{turn.recognition_ms:.0f} ms]", flush=True)
+    elif turn.action == "reprompt":
+        print("You: (not understood)", flush=True)
+    else:
+        print(f"     (ignored: {turn.action})", flush=True)
+
+
+def run_listen(args: argparse.Namespace) -> int:
+    from stretch_coach.chat import Chat, session_id
+
+    from .mic import Microphone, input_problem
+    from .recognizer import Recognizer
+    from .session import Speaker, VoiceSession
+    from .tts import Player
+
+    problem = input_problem(args.device)
+    if problem:
+        print(f"No microphone: {problem}.\nThe voice coach needs a microphone. You can type to the "
+              f"coach instead (make run), or try recorded speech: python -m stretch_coach.voice "
+              f"--wav FILE.wav --speak-to replies/. See --list-devices to pick another input.",
+              file=sys.stderr)
+        return NO_MIC_EXIT
+    print("Loading the recogniser ...", flush=True)
+    recognizer = Recognizer()
+    player = Player(args.output)
+    speaker = Speaker(player, args.voice, args.speed,
+                      Path(args.speak_to) if args.speak_to else None)
+
+    def on_text(text: str) -> None:
+        print(f"Coach: {text}", flush=True)
+        session.on_coach(text)
+
+    chat = Chat(args.url, args.session or session_id(args.new), on_text=on_text)
+    session = VoiceSession(recognizer, chat.send, speaker, on_turn=print_turn)
+    try:
+        chat.connect(timeout=30)
+    except Exception as exc:  # noqa: BLE001
+        print(f"Can't reach the coach at {args.url}: {exc}", file=sys.stderr)
+        return SERVER_EXIT
+    if player.backend == "null":
+        print(f"No speaker ({player.fallback_reason}): replies are printed only.", flush=True)
+    print("Listening. Say 'start' to begin; 'stop' or 'pause' any time. Ctrl-C leaves.",
+          flush=True)
+    try:
+        with Microphone(args.device) as mic:
+            while True:
+                pcm, t = mic.read()
+                session.feed(pcm, t)
+    except KeyboardInterrupt:
+        pass
+    except RuntimeError as exc:
+        print(f"Microphone failed: {exc}", file=sys.stderr)
+        return NO_MIC_EXIT
+    finally:
+        speaker.close()
+        chat.close()
+    return 0
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m stretch_coach.voice", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--wav", nargs="+", metavar="FILE", help="WAV files to recognise")
+    ap.add_argument("--wav", nargs="+", metavar="FILE", help="recorded utterances to send")
     ap.add_argument("--split", action="store_true",
-                    help="split each file into utterances with the VAD first")
-    ap.add_argument("--no-nlu", action="store_true", help="do not call the NLU server")
-    ap.add_argument("--nlu-url", default=DEFAULT_PARSE_URL, help="Rasa /model/parse URL")
+                    help="with --wav: split each file into utterances with the VAD first")
+    ap.add_argument("--no-nlu", action="store_true",
+                    help="with --wav: recognise only, do not talk to the coach")
+    ap.add_argument("--speak-to", metavar="DIR", help="write the spoken replies as WAV files")
+    ap.add_argument("--url", default="http://localhost:5005", help="the coach's Rasa server")
+    ap.add_argument("--session", help="session id (default: shared with the text chat)")
+    ap.add_argument("--new", action="store_true", help="start a new session")
+    ap.add_argument("--device", default=None,
+                    help="microphone: a device number or part of its name (--list-devices)")
+    ap.add_argument("--output", default="auto", choices=["auto", "sounddevice", "sox", "null"],
+                    help="speaker backend (auto: PortAudio, then sox's play, else none)")
+    ap.add_argument("--voice", default="en-us", help="espeak-ng voice for the coach")
+    ap.add_argument("--speed", type=int, default=165, help="words per minute")
+    ap.add_argument("--list-devices", action="store_true", help="list audio devices and exit")
     ap.add_argument("--phrases", action="store_true", help="print grammar statistics and exit")
+    ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    if args.device is not None and args.device.isdigit():
+        args.device = int(args.device)
 
-    from .recognizer import Recognizer
+    if args.list_devices:
+        from .mic import list_devices
 
+        print(list_devices())
+        return 0
     if args.phrases:
+        from .recognizer import Recognizer
+
         rec = Recognizer()
         ps = rec.phrase_set
         print(json.dumps({"phrases": len(ps.intents), "in_grammar": len(rec.phrases),
                           "words": len(ps.words), "added_pronunciations": ps.pronunciations,
                           "dropped": ps.dropped, "safety_grammar": rec.safety_phrases}, indent=1))
         return 0
-    if not args.wav:
-        ap.error("nothing to do: give --wav FILE... or --phrases")
-
-    parse: Optional[ParseFn] = None if args.no_nlu else make_rasa_parse(args.nlu_url)
-    recognizer = Recognizer()
-    try:
-        rows: List[Dict[str, Any]] = []
-        for row in transcribe_files(args.wav, recognizer, parse, split=args.split):
-            print(json.dumps(row), flush=True)
-            rows.append(row)
-    except NLUUnavailable as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    if args.wav:
+        return run_wav(args)
+    return run_listen(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -92,6 +92,22 @@ class UtteranceDetector:
         """True while an utterance is in progress (use it for barge-in)."""
         return self._in_speech
 
+    @property
+    def silence_ms(self) -> int:
+        """Milliseconds of non-speech since the last speech frame of the utterance in progress."""
+        return self._silence_run * FRAME_MS if self._in_speech else 0
+
+    def current_pcm(self) -> bytes:
+        """The audio of the utterance in progress so far (pre-roll included); b"" if none."""
+        return b"".join(self._frames) if self._in_speech else b""
+
+    def end_now(self) -> Optional[Utterance]:
+        """End the utterance in progress at once (an early end of turn, e.g. when the words heard
+        so far are already a complete command). None if there is none or it is too short."""
+        if not (self._in_speech and self._frames):
+            return None
+        return self._emit()
+
     def is_speech(self, frame: bytes) -> bool:
         """webrtcvad's verdict on one 30 ms frame."""
         return bool(self._vad.is_speech(frame, SAMPLE_RATE))

@@ -25,3 +25,19 @@ def test_make_run_starts_the_coach_and_chats():
     # the servers were stopped on the way out
     probe = subprocess.run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/5305"], capture_output=True)
     assert probe.returncode != 0
+
+
+def test_make_voice_without_a_microphone_says_so_and_offers_the_text_chat():
+    # CI machines have no sound card; naming a device that does not exist makes the no-microphone
+    # path certain on a machine that has one.
+    env = {**os.environ, "RASA_PORT": "5305", "ACTIONS_PORT": "5355",
+           "VOICE_ARGS": "--device no-such-microphone"}
+    proc = subprocess.run(
+        ["make", "voice"], cwd=ROOT, env=env, input="stop\nstart\n/quit\n", text=True,
+        capture_output=True, timeout=600,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert "No microphone" in out, out[-3000:]
+    assert "text chat instead" in out, out[-3000:]
+    assert "warm up" in out.lower(), out[-3000:]  # the chat it offered works

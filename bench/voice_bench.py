@@ -1,0 +1,209 @@
+"""Voice benchmark: spoken commands through the whole loop, in real time, against the real servers.
+
+    PYTHONPATH=. .venv/bin/python bench/voice_bench.py            # the full run, ~20 min
+    PYTHONPATH=. .venv/bin/python bench/voice_bench.py --voices en-us+m3 --conditions clean
+
+What happens, per voice x condition (clean; noisy = sox pink noise at 15 dB SNR): every phrase of
+bench/voice_set.yml is synthesised with espeak-ng (faint noise floor, 0.3 s lead-in) and played
+into a :class:`stretch_coach.voice.session.VoiceSession` at real-time pace, as a microphone would
+deliver it, followed by 0.6 s of room noise. The session finds the end of speech (webrtcvad),
+recognises it (pocketsphinx), sends the text over socket.io to a real Rasa server + action server
+started here (ports 5405/5455, their own SQLite store, holds scaled x100 so that no timed cue
+lands inside the measurement), and synthesises the first reply (espeak-ng) and hands it to the
+player (a null device: a sound card would add its output buffer, ~10-50 ms).
+
+Reported:
+* intent accuracy on commands: the intent the server's NLU gives the transcript
+  (``/model/parse``, outside the timed path) equals the expected intent; rejected = wrong;
+* safety recall: a safety phrase ends up as its expected safety intent; any safety intent
+  (stop vs pause) counts separately as "handled safely";
+* false commands on out-of-grammar speech: neither rejected nor parsed as out_of_scope /
+  nlu_fallback;
+* latency, end of speech -> first reply audio: the end of speech is where espeak's audio ends
+  (known exactly), the first reply audio is when its WAV is handed to the player. Median, p95.
+Voices default to four US English espeak variants that were *not* used to tune the recogniser.
+Results go to stdout and results/voice_bench.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from stretch_coach import contract  # noqa: E402
+from stretch_coach.chat import Chat  # noqa: E402
+from stretch_coach.devservers import Servers  # noqa: E402
+from stretch_coach.voice import SAMPLE_RATE  # noqa: E402
+from stretch_coach.voice.audio_gen import add_noise, synthesize  # noqa: E402
+from stretch_coach.voice.phrases import iter_nlu_examples, normalize  # noqa: E402
+from stretch_coach.voice.recognizer import Recognizer  # noqa: E402
+from stretch_coach.voice.session import Speaker, VoiceSession, feed_realtime  # noqa: E402
+from stretch_coach.voice.tts import Player  # noqa: E402
+
+SET = ROOT / "bench" / "voice_set.yml"
+BENCH_VOICES = ("en-us+m3", "en-us+f4", "en-us+david", "en-us+steph")
+CONDITIONS = {"clean": None, "noisy": 15.0}
+NOT_COMMANDS = {contract.OUT_OF_SCOPE, contract.NLU_FALLBACK, None}
+LEAD_S, TAIL_S = 0.3, 0.6
+
+
+def load_set(path: Path = SET) -> dict[str, list]:
+    data = yaml.safe_load(path.read_text())
+    commands = {normalize(t) for i, t in iter_nlu_examples() if i != contract.OUT_OF_SCOPE}
+    leaked = [p for p in data["out_of_grammar"] if normalize(p) in commands]
+    if leaked:
+        raise SystemExit(f"out-of-grammar phrases are command examples in the NLU data: {leaked}")
+    return data
+
+
+def room(seconds: float, seed: int) -> bytes:
+    z = np.zeros(int(seconds * SAMPLE_RATE), dtype=np.int16)
+    return add_noise(z, np.random.default_rng(seed)).astype("<i2").tobytes()
+
+
+def percentile(xs: list[float], q: float) -> Optional[float]:
+    if not xs:
+        return None
+    xs = sorted(xs)
+    return round(xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))], 1)
+
+
+class Run:
+    """One voice x condition: a session, a socket.io connection, a fresh conversation."""
+
+    def __init__(self, url: str, recognizer: Recognizer, name: str) -> None:
+        self.replies: list[str] = []
+        self.speaker = Speaker(Player("null", simulate=False))
+        self.chat = Chat(url, f"bench-{name}-{time.time_ns()}", on_text=self._on_text)
+        self.session = VoiceSession(recognizer, self.chat.send, self.speaker)
+        self.chat.connect()
+        self.last = time.monotonic()
+
+    def _on_text(self, text: str) -> None:
+        self.last = time.monotonic()
+        self.session.on_coach(text)
+
+    def hear(self, pcm: bytes) -> tuple[Any, float]:
+        """Play ``pcm`` (lead-in + speech + tail) in real time; return the turn and the clock
+        time at which the speech ended."""
+        n_before = len(self.session.turns)
+        t0 = time.monotonic()
+        speech_end_offset = len(pcm) / (2 * SAMPLE_RATE) - LEAD_S  # clip ends with LEAD_S pad
+        feed_realtime(self.session, pcm + room(TAIL_S, len(pcm)))
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:  # wait for the reply audio (or no reply at all)
+            turns = self.session.turns[n_before:]
+            if turns and (turns[-1].sent is None or turns[-1].first_audio is not None):
+                break
+            time.sleep(0.005)
+        while time.monotonic() - self.last < 0.25:  # let the rest of the replies arrive
+            time.sleep(0.02)
+        self.speaker.wait_idle(5)
+        turns = self.session.turns[n_before:]
+        return (turns[-1] if turns else None), t0 + speech_end_offset
+
+    def close(self) -> None:
+        self.chat.close()
+        self.speaker.close()
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--voices", nargs="+", default=list(BENCH_VOICES))
+    ap.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=list(CONDITIONS))
+    ap.add_argument("--speed", type=int, default=160)
+    ap.add_argument("--out", default=str(ROOT / "results" / "voice_bench.json"))
+    args = ap.parse_args(argv)
+    data = load_set()
+    items = ([(p, i, "command") for p, i in data["commands"]]
+             + [(p, i, "safety") for p, i in data["safety"]]
+             + [(p, None, "oog") for p in data["out_of_grammar"]])
+    print(f"{len(items)} phrases x {len(args.voices)} voices x {len(args.conditions)} "
+          f"conditions, real time", flush=True)
+    recognizer = Recognizer()
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    latency: dict[str, list[float]] = defaultdict(list)
+    parts: dict[str, list[float]] = defaultdict(list)
+    misses: list[dict[str, Any]] = []
+
+    def tally(key: str, ok: bool) -> None:
+        counts[key][0] += int(ok)
+        counts[key][1] += 1
+
+    with tempfile.TemporaryDirectory() as tmp, \
+            Servers(Path(tmp), 5405, 5455, time_scale="100") as servers:
+        parse = servers.url + "/model/parse"
+        for voice in args.voices:
+            for cond in args.conditions:
+                run = Run(servers.url, recognizer, f"{voice}-{cond}")
+                for phrase, expected, kind in items:
+                    clip = synthesize(phrase, voice, args.speed, snr_db=CONDITIONS[cond],
+                                      noise="sox-pink", pad_s=LEAD_S)
+                    turn, speech_end = run.hear(clip.pcm)
+                    heard = turn.transcript if turn is not None and not turn.rejected else ""
+                    intent = (requests.post(parse, json={"text": heard}, timeout=10)
+                              .json()["intent"]["name"] if heard else None)
+                    key = f"{kind}/{cond}"
+                    if kind == "oog":
+                        ok = intent in NOT_COMMANDS
+                        tally(f"oog_not_command/{cond}", ok)
+                    elif kind == "safety":
+                        ok = intent == expected
+                        tally(f"safety_recall/{cond}", ok)
+                        tally(f"safety_handled/{cond}", intent in contract.SAFETY_INTENTS)
+                    else:
+                        ok = intent == expected
+                        tally(f"command_accuracy/{cond}", ok)
+                        tally(f"false_safety/{cond}", intent in contract.SAFETY_INTENTS
+                              and expected not in contract.SAFETY_INTENTS)
+                    if turn is not None and turn.first_audio is not None and kind != "oog":
+                        latency[cond].append((turn.first_audio - speech_end) * 1000)
+                        parts["endpoint_ms"].append((turn.endpoint - speech_end) * 1000)
+                        parts["recognition_ms"].append(turn.recognition_ms)
+                        if turn.first_reply is not None and turn.sent is not None:
+                            parts["reply_ms"].append((turn.first_reply - turn.sent) * 1000)
+                            parts["synth_to_audio_ms"].append(
+                                (turn.first_audio - turn.first_reply) * 1000)
+                        tally(f"early_end/{cond}", turn.early)
+                    if not ok:
+                        misses.append({"said": phrase, "voice": voice, "cond": cond,
+                                       "heard": heard, "intent": intent,
+                                       "expected": expected or "not a command"})
+                    print(f"{'ok ' if ok else 'MISS'} {voice:12s} {cond:5s} {phrase!r:36} -> "
+                          f"{heard!r} {intent}", flush=True)
+                run.close()
+    summary = {
+        "voices": args.voices, "conditions": args.conditions, "noise": "sox pink, 15 dB SNR",
+        "phrases": {k: len(data[k]) for k in ("commands", "safety", "out_of_grammar")},
+        "rates": {k: {"ok": v[0], "n": v[1], "rate": round(v[0] / v[1], 3)}
+                  for k, v in sorted(counts.items())},
+        "latency_ms": {c: {"median": percentile(v, 0.5), "p95": percentile(v, 0.95), "n": len(v)}
+                       for c, v in latency.items()},
+        "latency_parts_median_ms": {k: round(statistics.median(v), 1) for k, v in parts.items()},
+        "misses": misses,
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, indent=1))
+    summary.pop("misses")
+    print(json.dumps(summary, indent=1))
+    print(f"{len(misses)} misses listed in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,111 @@
+"""Start the real action server and Rasa server on chosen ports (for tests and benchmarks).
+
+Each instance runs in its own work folder with its own SQLite tracker store, and can scale hold
+times with ``STRETCH_TIME_SCALE`` so timed cues arrive within seconds. Uses the trained model
+``models/current.tar.gz`` (``scripts/setup.sh`` makes it). No Rasa import here: the servers are
+subprocesses.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "current.tar.gz"
+BIN = Path(sys.executable).parent
+
+
+def wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 240) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url}: server exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url}: not up after {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def stop_process(proc: Optional[subprocess.Popen]) -> None:
+    if proc is not None and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+class Servers:
+    """The action server and the Rasa server (``--enable-api``, REST + socket.io channels)."""
+
+    def __init__(self, workdir: Path, rasa_port: int, actions_port: int,
+                 time_scale: Optional[str] = None) -> None:
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.rasa_port, self.actions_port = rasa_port, actions_port
+        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+        if time_scale is not None:
+            self.env["STRETCH_TIME_SCALE"] = time_scale
+        (self.workdir / "endpoints.yml").write_text(
+            f'action_endpoint:\n  url: "http://localhost:{actions_port}/webhook"\n'
+            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n"
+            f"  db: {self.workdir / 'tracker.db'}\n")
+        (self.workdir / "credentials.yml").write_text((ROOT / "credentials.yml").read_text())
+        self.actions: Optional[subprocess.Popen] = None
+        self.rasa: Optional[subprocess.Popen] = None
+
+    def _spawn(self, name: str, args: list[str]) -> tuple[subprocess.Popen, Path]:
+        log = self.workdir / f"{name}.log"
+        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log.open("ab"),
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        return proc, log
+
+    def start_actions(self) -> None:
+        self.actions, log = self._spawn("actions", [
+            str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+            "-p", str(self.actions_port)])
+        wait_for(f"http://localhost:{self.actions_port}/health", self.actions, log)
+
+    def start_rasa(self) -> None:
+        if not MODEL.exists():
+            raise RuntimeError("no trained model: run scripts/setup.sh (make install) first")
+        self.rasa, log = self._spawn("rasa", [
+            str(BIN / "rasa"), "run", "--enable-api", "-m", str(MODEL), "-p", str(self.rasa_port),
+            "--endpoints", str(self.workdir / "endpoints.yml"),
+            "--credentials", str(self.workdir / "credentials.yml"),
+        ])
+        wait_for(f"http://localhost:{self.rasa_port}/status", self.rasa, log)
+
+    def start(self) -> "Servers":
+        self.start_actions()
+        self.start_rasa()
+        return self
+
+    def restart_rasa(self) -> None:
+        stop_process(self.rasa)
+        self.start_rasa()
+
+    def stop(self) -> None:
+        for p in (self.rasa, self.actions):
+            stop_process(p)
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.rasa_port}"
+
+    def __enter__(self) -> "Servers":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
