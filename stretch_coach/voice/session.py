@@ -110,6 +110,7 @@ class Speaker:
         self.on_start = on_start
         self.written: List[Path] = []
         self.spoken: List[str] = []
+        self.cuts = 0  # how many times :meth:`interrupt` cut speech short
         self._queue: "queue.Queue[Optional[tuple[int, str]]]" = queue.Queue()
         self._epoch = 0
         self._working = False
@@ -130,6 +131,7 @@ class Speaker:
         was = self.busy
         with self._lock:
             self._epoch += 1
+            self.cuts += int(was)
             while True:
                 try:
                     self._queue.get_nowait()
