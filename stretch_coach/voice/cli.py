@@ -187,7 +187,8 @@ def run_listen(args: argparse.Namespace) -> int:
         session.on_coach(text)
 
     chat = Chat(args.url, args.session or session_id(args.new), on_text=on_text)
-    session = VoiceSession(recognizer, chat.send, speaker, on_turn=print_turn)
+    session = VoiceSession(recognizer, chat.send, speaker, on_turn=print_turn,
+                           echo_guard=args.echo_guard)
     try:
         chat.connect(timeout=30)
     except Exception as exc:  # noqa: BLE001
@@ -231,6 +232,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     help="speaker backend (auto: PortAudio, then sox's play, else none)")
     ap.add_argument("--voice", default="en-us", help="espeak-ng voice for the coach")
     ap.add_argument("--speed", type=int, default=165, help="words per minute")
+    ap.add_argument("--echo-guard", action="store_true",
+                    help="open speakers without echo cancellation: ignore a safety word heard "
+                         "while the coach itself is saying it")
     ap.add_argument("--list-devices", action="store_true", help="list audio devices and exit")
     ap.add_argument("--phrases", action="store_true", help="print grammar statistics and exit")
     ap.add_argument("-v", "--verbose", action="store_true")

@@ -50,7 +50,8 @@ class Turn:
 
     ``action`` is ``sent`` (text sent to the coach), ``barge-in`` (a safety phrase that cut the
     coach's speech, then sent), ``reprompt`` (rejected, ``/nlu_fallback`` sent), ``ignored``
-    (heard while the coach was talking, not a safety phrase) or ``ignored-long`` (long rejected
+    (heard while the coach was talking, not a safety phrase), ``ignored-echo`` (with the echo
+    guard on: a safety phrase the coach was itself saying) or ``ignored-long`` (long rejected
     speech). Times are on the session's clock.
     """
 
@@ -111,6 +112,7 @@ class Speaker:
         self.written: List[Path] = []
         self.spoken: List[str] = []
         self.cuts = 0  # how many times :meth:`interrupt` cut speech short
+        self.current: Optional[str] = None  # the text being spoken right now
         self._queue: "queue.Queue[Optional[tuple[int, str]]]" = queue.Queue()
         self._epoch = 0
         self._working = False
@@ -172,8 +174,10 @@ class Speaker:
                         self.written.append(path)
                     if self.on_start:
                         self.on_start(text, speech, self.clock())
+                    self.current = text
                     self.player.play(speech.wav)
                 self.player.wait()
+                self.current = None
             except Exception:  # noqa: BLE001 - a failing voice must not end the session
                 log.exception("could not speak %r", text)
             finally:
@@ -192,19 +196,24 @@ class VoiceSession:
         speculate_ms, early_end_ms: Silence after which to recognise speculatively, and after
             which an accepted speculative result ends the turn.
         reprompt_max_s: Rejected speech longer than this is ignored instead of re-prompted.
+        echo_guard: For open speakers without echo cancellation: a safety phrase heard while the
+            coach itself is saying those very words is taken for its own echo and ignored. Off
+            by default (a safety word always wins); see the README on echo.
     """
 
     def __init__(self, recognizer: Any, send: Callable[[str], None], speaker: Speaker,
                  detector: Optional[UtteranceDetector] = None,
                  on_turn: Optional[Callable[[Turn], None]] = None,
                  clock: Callable[[], float] = time.monotonic, speculate_ms: int = 150,
-                 early_end_ms: int = 210, reprompt_max_s: float = 3.0) -> None:
+                 early_end_ms: int = 210, reprompt_max_s: float = 3.0,
+                 echo_guard: bool = False) -> None:
         self.recognizer, self.send, self.speaker = recognizer, send, speaker
         self.detector = detector or UtteranceDetector()
         self.on_turn = on_turn
         self.clock = clock
         self.speculate_ms, self.early_end_ms = speculate_ms, early_end_ms
         self.reprompt_max_s = reprompt_max_s
+        self.echo_guard = echo_guard
         self.turns: List[Turn] = []
         self._buf = b""
         self._fed = 0  # samples received so far
@@ -283,7 +292,9 @@ class VoiceSession:
         now = self.clock()
         speech_end = self._at(utt.speech_end_s)
         talking = self.speaker.busy
-        if not res.rejected and res.safety:
+        if not res.rejected and res.safety and talking and self._is_echo(res.text):
+            action, message = "ignored-echo", None
+        elif not res.rejected and res.safety:
             action = "barge-in" if talking else "sent"
             if talking:
                 self.speaker.interrupt()
@@ -311,6 +322,17 @@ class VoiceSession:
         self.turns.append(turn)
         if self.on_turn:
             self.on_turn(turn)
+
+
+    def _is_echo(self, text: str) -> bool:
+        if not self.echo_guard:
+            return False
+        spoken = " " + " ".join(_words(self.speaker.current or "")) + " "
+        return f" {' '.join(_words(text))} " in spoken
+
+
+def _words(text: str) -> List[str]:
+    return "".join(c if c.isalnum() or c == "'" else " " for c in text.lower()).split()
 
 
 def feed_realtime(session: VoiceSession, pcm: bytes, chunk_ms: int = FRAME_MS,

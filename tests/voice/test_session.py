@@ -9,6 +9,7 @@ re-prompt for short rejected speech, silence for long rejected speech.
 from __future__ import annotations
 
 import shutil
+import time
 from typing import List
 
 import numpy as np
@@ -182,3 +183,23 @@ def test_resampling_keeps_duration_and_pitch() -> None:
     assert len(out) == 16_000
     spectrum = np.abs(np.fft.rfft(out.astype(float)))
     assert abs(np.argmax(spectrum) * SAMPLE_RATE / len(out) - 440) < 2
+
+
+def test_echo_guard_ignores_only_the_safety_words_the_coach_is_saying() -> None:
+    rec = Scripted(ok("stop", safety=True))
+    sent: List[str] = []
+    speaker = Speaker(Player("null", simulate=True))
+    session = VoiceSession(rec, sent.append, speaker, echo_guard=True)
+    speaker.say("Say resume when you are ready, or stop to finish. " * 3)
+    assert session.speaker.busy
+    deadline = time.monotonic() + 5
+    while speaker.current is None and time.monotonic() < deadline:  # until it actually talks
+        time.sleep(0.005)
+    assert speaker.current is not None
+    feed_realtime(session, speech("stop") + room(0.5))
+    assert sent == [] and session.turns[-1].action == "ignored-echo"
+    rec.results = [ok("ouch", safety=True)]
+    rec.calls.clear()
+    feed_realtime(session, speech("ouch") + room(0.5))
+    assert sent == ["ouch"] and session.turns[-1].action == "barge-in"
+    speaker.close()
