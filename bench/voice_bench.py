@@ -157,7 +157,6 @@ def main(argv: Optional[list[str]] = None) -> int:
                     heard = turn.transcript if turn is not None and not turn.rejected else ""
                     intent = (requests.post(parse, json={"text": heard}, timeout=10)
                               .json()["intent"]["name"] if heard else None)
-                    key = f"{kind}/{cond}"
                     if kind == "oog":
                         ok = intent in NOT_COMMANDS
                         tally(f"oog_not_command/{cond}", ok)
