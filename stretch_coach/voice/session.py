@@ -204,7 +204,7 @@ class VoiceSession:
     def __init__(self, recognizer: Any, send: Callable[[str], None], speaker: Speaker,
                  detector: Optional[UtteranceDetector] = None,
                  on_turn: Optional[Callable[[Turn], None]] = None,
-                 clock: Callable[[], float] = time.monotonic, speculate_ms: int = 150,
+                 clock: Callable[[], float] = time.monotonic, speculate_ms: int = 90,
                  early_end_ms: int = 210, reprompt_max_s: float = 3.0,
                  echo_guard: bool = False) -> None:
         self.recognizer, self.send, self.speaker = recognizer, send, speaker
@@ -288,7 +288,10 @@ class VoiceSession:
 
     def _finish(self, utt: Utterance, early: bool) -> None:
         guess, self._guess = self._guess, None
-        res = guess[0] if guess is not None else self._recognize(utt.pcm)
+        if guess is not None and not guess[0].rejected:
+            res = guess[0]  # the speculative result stands: nothing was said since
+        else:  # no guess, or it was rejected: decide on the whole utterance with its pause
+            res = self._recognize(utt.pcm)
         now = self.clock()
         speech_end = self._at(utt.speech_end_s)
         talking = self.speaker.busy
