@@ -1,6 +1,7 @@
 """Quick accuracy / rejection / latency measurement of the recogniser on synthetic speech.
 
     python -m stretch_coach.voice.measure --phrases 30 --voices en-us en-us+f2 en-us+klatt3 en-us+adam
+    python -m stretch_coach.voice.measure --voice-set bench/voice_set.yml --voices en-us en-us+f2
 
 Samples NLU phrases (seeded), speaks them in every voice, clean and noisy, and reports:
 
@@ -97,6 +98,66 @@ def run(rec: Recognizer, n_phrases: int = 30, voices: Sequence[str] = ("en-us", 
     }
 
 
+def run_voice_set(rec: Recognizer, path: str, voices: Sequence[str],
+                  speeds: Sequence[int] = (150, 170, 190), noisy_snr_db: float = 15.0,
+                  noise: str = "pink") -> Dict[str, Any]:
+    """Measure on a spoken test set (``bench/voice_set.yml``: commands with intents, safety
+    phrases with their safety intents, out-of-grammar sentences), clean and noisy, including
+    :meth:`Recognizer.spot_safety`. Do not tune on the voices the benchmark reports."""
+    import yaml
+
+    with open(path, encoding="utf-8") as f:
+        doc = yaml.load(f, Loader=yaml.BaseLoader)  # BaseLoader: "yes"/"no" stay strings
+    counts: Dict[str, List[int]] = defaultdict(lambda: [0, 0])
+    ms: List[float] = []
+    spot_ms: List[float] = []
+    misses: List[Dict[str, Any]] = []
+
+    def tally(key: str, ok: bool, info: Dict[str, Any]) -> None:
+        counts[key][0] += int(ok)
+        counts[key][1] += 1
+        if not ok:
+            misses.append(dict(info, check=key))
+
+    items = ([("command", t, i) for t, i in doc.get("commands", [])]
+             + [("safety", t, i) for t, i in doc.get("safety", [])]
+             + [("oog", t, None) for t in doc.get("out_of_grammar", [])])
+    for voice in voices:
+        for speed in speeds:
+            for cond, snr in (("clean", None), ("noisy", noisy_snr_db)):
+                for kind, text, intent in items:
+                    pcm = synthesize(text, voice, speed, snr_db=snr, noise=noise).pcm
+                    res, spot = rec.recognize(pcm), rec.spot_safety(pcm)
+                    ms.append(res.ms)
+                    spot_ms.append(spot.ms)
+                    info = {"said": text, "voice": voice, "speed": speed, "cond": cond,
+                            "heard": res.text, "rejected": res.rejected, "spot": spot.text}
+                    if kind == "command":
+                        tally(f"command_accuracy/{cond}",
+                              not res.rejected and res.intent == intent, info)
+                        if intent not in SAFETY_INTENTS:
+                            tally(f"false_safety/{cond}", res.rejected or not res.safety, info)
+                            tally(f"spot_no_false_trigger/{cond}", spot.rejected, info)
+                    elif kind == "safety":
+                        tally(f"safety_recall/{cond}", not res.rejected and res.safety
+                              and res.intent == intent, info)
+                        tally(f"spot_recall/{cond}", not spot.rejected and spot.safety, info)
+                    else:
+                        tally(f"oog_rejection/{cond}", res.rejected, info)
+    ms.sort()
+    spot_ms.sort()
+    return {
+        "voices": list(voices), "speeds": list(speeds),
+        "rates": {k: {"ok": v[0], "n": v[1], "rate": round(v[0] / v[1], 3)}
+                  for k, v in sorted(counts.items())},
+        "ms_median": round(statistics.median(ms), 1),
+        "ms_p90": round(ms[int(0.9 * (len(ms) - 1))], 1),
+        "spot_ms_median": round(statistics.median(spot_ms), 1),
+        "spot_ms_p90": round(spot_ms[int(0.9 * (len(spot_ms) - 1))], 1),
+        "misses": misses,
+    }
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -107,8 +168,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--noise", default="pink", choices=["white", "pink", "brown"])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--misses", action="store_true", help="also list every miss")
+    ap.add_argument("--voice-set", metavar="YAML",
+                    help="measure on a spoken test set (e.g. bench/voice_set.yml) instead")
+    ap.add_argument("--speeds", nargs="+", type=int, default=[150, 170, 190])
     args = ap.parse_args(argv)
-    summary = run(Recognizer(), args.phrases, args.voices, args.snr, args.noise, args.seed)
+    if args.voice_set:
+        summary = run_voice_set(Recognizer(), args.voice_set, args.voices, args.speeds,
+                                args.snr, args.noise)
+    else:
+        summary = run(Recognizer(), args.phrases, args.voices, args.snr, args.noise, args.seed)
     if not args.misses:
         summary.pop("misses")
     print(json.dumps(summary, indent=1))

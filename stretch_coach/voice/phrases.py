@@ -64,6 +64,37 @@ CORE_PHRASES: Mapping[str, str] = {
     "yes": contract.AFFIRM,
     "no": contract.DENY,
     "thank you": contract.THANKS,
+    # The product's documented wordings (README / the coach's prompts), so that they are in the
+    # grammar whatever the NLU data holds, and spelled correctly (the NLU data also has typo
+    # variants such as "to much pressure", which sound the same).
+    "too much pressure": contract.TOO_MUCH_PRESSURE,
+    "wait a moment": contract.PAUSE,
+    "goodbye": contract.GOODBYE,
+    "hello": contract.GREET,
+    "next": contract.NEXT_STEP,
+    "go back": contract.PREVIOUS_STEP,
+    "push a bit more": contract.HARDER,
+    "a bit gentler": contract.EASIER,
+    "carry on": contract.RESUME,
+    "let's start": contract.START_SESSION,
+    "start the session": contract.START_SESSION,
+    "what's next": contract.NEXT_STEP,
+    "say that again": contract.REPEAT,
+    "other leg": contract.SWITCH_LEGS,
+    "how many seconds left": contract.HOW_LONG_LEFT,
+    "what can i say": contract.HELP,
+    "yes please": contract.AFFIRM,
+    "not now": contract.DENY,
+    "the seated one": contract.CHOOSE_VARIANT,
+    "the kneeling stretch": contract.CHOOSE_VARIANT,
+    "the standing one": contract.CHOOSE_VARIANT,
+    "standing double leg": contract.CHOOSE_VARIANT,
+    "the wrist pull": contract.CHOOSE_VARIANT,
+    "how do i do the seated one": contract.ASK_HOW_TO,
+    "how does the kneeling one work": contract.ASK_HOW_TO,
+    "how does the seated one work": contract.ASK_HOW_TO,
+    "how does the standing one work": contract.ASK_HOW_TO,
+    "how does the wrist pull work": contract.ASK_HOW_TO,
 }
 """Phrases always in the grammar, with the intent each one stands for."""
 
@@ -230,6 +261,34 @@ def iter_nlu_examples(nlu_dir: Union[str, Path] = DEFAULT_NLU_DIR
                     yield intent, example
 
 
+def iter_lexicon_sections(lexicon: Union[str, Path] = DEFAULT_LEXICON
+                          ) -> Iterator[tuple[str, str]]:
+    """``(top-level section, phrase)`` for every phrase of the lexicon YAML."""
+    path = Path(lexicon)
+    if not path.is_file():
+        return
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if isinstance(doc, dict):
+        for section, node in doc.items():
+            for phrase in _leaf_strings(node):
+                yield str(section), phrase
+
+
+def lexicon_command_phrases(lexicon: Union[str, Path] = DEFAULT_LEXICON
+                            ) -> Iterator[tuple[str, str]]:
+    """Spoken commands implied by the lexicon: naming a routine chooses it ("the wrist pull"),
+    a pain report names a body part ("my hamstring hurts") or a rating ("three out of ten")."""
+    for section, phrase in iter_lexicon_sections(lexicon):
+        if section == "variant":
+            yield phrase, contract.CHOOSE_VARIANT
+            if not phrase.startswith("the "):
+                yield "the " + phrase, contract.CHOOSE_VARIANT
+        elif section == "body_part":
+            yield f"my {phrase} hurts", contract.DISCOMFORT
+    for n in _UNITS[1:11]:
+        yield f"{n} out of ten", contract.DISCOMFORT
+
+
 def _leaf_strings(node: Any) -> Iterator[str]:
     if isinstance(node, str):
         yield node
@@ -340,6 +399,8 @@ def collect_phrases(nlu_dir: Union[str, Path] = DEFAULT_NLU_DIR,
         if intent not in EXCLUDED_INTENTS:
             consider(example, intent)
     if lexicon is not None:
+        for phrase, intent in lexicon_command_phrases(lexicon):
+            consider(phrase, intent)
         for phrase in iter_lexicon_phrases(lexicon):
             consider(phrase, LEXICON_INTENT)
     for phrase, intent in extra:

@@ -16,6 +16,17 @@ How one utterance is decoded (all on the same :class:`pocketsphinx.Decoder`, thr
    finds it, and it wins if its confidence is good and not much worse than the main result. This
    errs towards safety on purpose: a false "pause" is cheap, a missed "that hurts" is not.
 
+Phrases are de-duplicated by pronunciation (phones, word boundaries ignored); of a set of
+homophones the core / correctly spelled phrase is kept ("too much pressure", not the NLU typo "to
+much pressure"), and a hypothesis is mapped back to the kept phrase (:meth:`Recognizer.canonical`)
+before the completeness check. An unfinished path that starts with a safety phrase ("stop the")
+counts as that safety phrase.
+
+The phone loop runs on a second decoder (``phone_beam``); pocketsphinx does not release the GIL,
+so the passes run one after another (threads would not help).
+
+:meth:`Recognizer.spot_safety` is the barge-in fast path: safety grammar + phone loop only.
+
 Pocketsphinx's spectral noise subtraction (``-remove_noise``, on in the model's feat.params) keeps
 a running noise estimate across utterances, which made results depend on what was decoded
 before; the feature extractor is therefore reset before every utterance (``reinit_feat``, ~0.1
@@ -30,6 +41,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import tempfile
 import time
 from collections import defaultdict
@@ -60,7 +72,7 @@ class Result:
         safety: True if the text is a safety request (stop / pause / pain / too much pressure).
         intent: The intent the phrase is an example of, when unambiguous (a hint for logging;
             the NLU server stays the authority).
-        source: Which search produced the text: "commands", "safety" or "none".
+        source: Which search produced the text: "commands", "safety", "core" (the core commands of the safety pass), "spot" or "none".
     """
 
     text: str
@@ -85,9 +97,25 @@ class RecognizerConfig:
 
     reject_threshold: float = -4.0
     """Reject a command whose confidence is below this (per-frame log-score vs phone loop)."""
-    safety_threshold: float = -3.6
+    core_weight: float = 30.0
+    """Prior of a core phrase (:data:`.phrases.CORE_PHRASES`) relative to any other phrase in
+    the command grammar."""
+    core_threshold: float = -3.6
+    """When the command grammar finds nothing acceptable, a core command found by the safety
+    pass (where the core commands compete with the safety words) is accepted if its confidence
+    is at least this."""
+    safety_prefix_threshold: float = -5.0
+    """An unfinished grammar path that starts with a safety phrase ("stop a", "stop the") is
+    taken as that safety phrase if its confidence is at least this (deliberately loose: on the
+    tuning data only spoken safety phrases produced such paths)."""
+    prefix_threshold: float = -4.0
+    """An unfinished grammar path ("resume the") whose first words are a complete phrase
+    ("resume") is accepted as that phrase if its confidence is at least this..."""
+    prefix_max_dropped: int = 1
+    """...and at most this many trailing words are dropped."""
+    safety_threshold: float = -4.0
     """The safety pass must reach at least this confidence to be believed."""
-    safety_margin: float = 0.2
+    safety_margin: float = 0.35
     """...and be no more than this much worse than the main grammar's result."""
     beam: float = 1e-30
     """Pocketsphinx HMM beam (``-beam``/``-pbeam``); wider = slower and a little more accurate."""
@@ -98,7 +126,7 @@ class RecognizerConfig:
     lexicon_only_margin: float = 0.5
     """Extra margin when the main result is only a lexicon entry, not an example of any intent
     (e.g. "both", which espeak's "ow" is often heard as)."""
-    min_coverage: float = 0.8
+    min_coverage: float = 0.65
     """A phrase must explain at least this fraction of the speech frames (as found by the phone
     loop) with words; otherwise the grammar matched a short phrase and called the rest
     silence, which is what it does with long out-of-grammar sentences."""
@@ -109,6 +137,21 @@ class RecognizerConfig:
     """Keep the model's ``[NOISE]``/``[SPEECH]`` filler words. They let a grammar absorb any
     stretch of speech as "filler" around a short phrase, which made long out-of-grammar
     sentences look like a confident "too much"; off by default (only silence is a filler)."""
+    phone_beam: float = 1e-20
+    """Beams of the phone-loop pass (a separate decoder). The phone loop only provides the
+    reference score for the confidence, so it can search more narrowly than the grammar."""
+    fallback_threshold: float = -3.7
+    """Last resort against missed safety phrases: when an utterance would be rejected (or only a
+    core command was found by the safety pass), the safety phrases alone are forced onto it; a
+    safety phrase with at least this confidence (and at least the core command's) wins..."""
+    fallback_min_coverage: float = 0.6
+    """...and explaining at least this fraction of the speech."""
+    spot_fallback: bool = False
+    """:meth:`Recognizer.spot_safety`: when the safety-vs-core-commands pass does not pick a
+    safety phrase, also run the phone loop and the safety phrases alone (the same last resort as
+    :meth:`Recognizer.recognize`, :attr:`fallback_threshold`). Catches a few more safety phrases
+    but costs ~60 ms more on every non-safety utterance. (A narrow-beam phone loop, ~15 ms, was
+    tried instead and did not separate safety phrases from commands.)"""
     loglevel: str = "FATAL"
 
 
@@ -119,6 +162,9 @@ class _Pass:
     frames: int
     fillers: list[tuple[int, int]]  # frame ranges (inclusive) covered by silence / fillers
     words: list[tuple[int, int]]  # frame ranges covered by words (phones for the phone loop)
+
+
+_ALT_PRON = re.compile(r"\(\d+\)$")
 
 
 _NON_SPEECH_PHONES = frozenset({"SIL", "+NSN+", "<sil>", "<s>", "</s>"})
@@ -150,24 +196,28 @@ def _silence_only_fdict() -> Path:
     return path
 
 
-def _dawg(phrases: Iterable[str]) -> tuple[list[tuple[int, str, int]], set[int], int, int]:
+def _dawg(phrases: Iterable[str], weights: Optional[dict[str, float]] = None
+          ) -> tuple[list[tuple[int, str, int]], dict[int, float], int, int]:
     """Minimal acyclic word automaton accepting exactly ``phrases``.
 
-    Returns ``(arcs, finals, start, n_states)`` with arcs ``(from, word, to)``. Built as a trie and
-    minimised bottom-up by merging states with equal (final?, outgoing arcs) signatures.
+    Returns ``(arcs, finals, start, n_states)`` with arcs ``(from, word, to)`` and ``finals``
+    mapping each final state to the weight of the phrase ending there (1 unless ``weights`` says
+    otherwise). Built as a trie and minimised bottom-up by merging states with equal (final
+    weight, outgoing arcs) signatures.
     """
+    weights = weights or {}
     children: list[dict[str, int]] = [{}]
-    final: list[bool] = [False]
+    final: list[float] = [0.0]
     for phrase in phrases:
         s = 0
         for word in phrase.split():
             nxt = children[s].get(word)
             if nxt is None:
                 children.append({})
-                final.append(False)
+                final.append(0.0)
                 nxt = children[s][word] = len(children) - 1
             s = nxt
-        final[s] = True
+        final[s] = float(weights.get(phrase, 1.0))
     order: list[int] = []  # post-order (children before parents), iteratively
     stack: list[tuple[int, bool]] = [(0, False)]
     while stack:
@@ -185,24 +235,27 @@ def _dawg(phrases: Iterable[str]) -> tuple[list[tuple[int, str, int]], set[int],
     states = sorted(set(rep.values()))
     index = {s: i for i, s in enumerate(states)}
     arcs = [(index[s], w, index[rep[t]]) for s in states for w, t in children[s].items()]
-    finals = {index[s] for s in states if final[s]}
+    finals = {index[s]: final[s] for s in states if final[s]}
     return arcs, finals, index[rep[0]], len(states)
 
 
-def grammar_transitions(phrases: Sequence[str]) -> tuple[list[tuple], int, int]:
-    """FSG transitions ``(from, to, prob[, word])`` accepting ``phrases`` with equal prior each.
+def grammar_transitions(phrases: Sequence[str], weights: Optional[dict[str, float]] = None
+                        ) -> tuple[list[tuple], int, int]:
+    """FSG transitions ``(from, to, prob[, word])`` accepting ``phrases``, each with a prior
+    proportional to its weight (``weights``, default 1 = equal prior each).
 
-    Arc probabilities are ``paths(target) / paths(source)`` on the minimal automaton, so every
-    phrase gets probability ``1 / len(phrases)`` however much it shares with others. Returns
+    Arc probabilities are ``paths(target) / paths(source)`` on the minimal automaton (paths =
+    summed weight of the phrases accepted from a state), so every phrase gets probability
+    ``weight / total weight`` however much it shares with others. Returns
     ``(transitions, start_state, final_state)``.
     """
-    arcs, finals, start, n = _dawg(phrases)
+    arcs, finals, start, n = _dawg(phrases, weights)
     out: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for s, w, t in arcs:
         out[s].append((w, t))
-    paths: dict[int, int] = {}  # number of phrases accepted from each state
+    paths: dict[int, float] = {}  # summed weight of the phrases accepted from each state
 
-    def count(s: int) -> int:
+    def count(s: int) -> float:
         stack = [s]
         while stack:
             cur = stack[-1]
@@ -211,7 +264,7 @@ def grammar_transitions(phrases: Sequence[str]) -> tuple[list[tuple], int, int]:
                 stack.extend(pending)
                 continue
             stack.pop()
-            paths[cur] = (1 if cur in finals else 0) + sum(paths[t] for _, t in out[cur])
+            paths[cur] = finals.get(cur, 0.0) + sum(paths[t] for _, t in out[cur])
         return paths[s]
 
     count(start)
@@ -223,16 +276,18 @@ def grammar_transitions(phrases: Sequence[str]) -> tuple[list[tuple], int, int]:
         for w, t in out[s]:
             transitions.append((s, t, paths[t] / paths[s], w))
         if s in finals:
-            transitions.append((s, final_state, 1.0 / paths[s]))
+            transitions.append((s, final_state, finals[s] / paths[s]))
     return transitions, start, final_state
 
 
 class Recognizer:
     """Recognise spoken commands from 16 kHz mono 16-bit PCM.
 
-    Construction loads the model and compiles the grammar (~0.6 s with ~1,700 phrases);
-    :meth:`recognize` then takes ~165 ms of CPU for a 1.5 s command on one core (grammar ~85 ms,
-    phone loop ~60 ms, safety pass ~18 ms when needed). Not thread-safe: one instance per thread.
+    Construction loads the model and compiles the grammars (~1 s with ~1,800 phrases);
+    :meth:`recognize` then takes ~150-175 ms of CPU median for a short command on one core
+    (grammar ~75 ms, phone loop ~45 ms, safety pass ~20 ms, safety-only last resort ~15 ms when
+    the result is weak); :meth:`spot_safety` ~23 ms. Not thread-safe: one instance per thread
+    (pocketsphinx holds the GIL while decoding, so threads do not run passes in parallel).
 
     Args:
         phrases: The vocabulary; by default :func:`.phrases.collect_phrases` (NLU data + lexicon
@@ -240,7 +295,8 @@ class Recognizer:
         config: Thresholds and beams.
     """
 
-    COMMANDS, SAFETY, PHONES = "commands", "safety", "phones"
+    COMMANDS, SAFETY, PHONES, CORE = "commands", "safety", "phones", "core"
+    SAFETY_ONLY = "safety_only"
 
     def __init__(self, phrases: Optional[PhraseSet] = None,
                  config: Optional[RecognizerConfig] = None) -> None:
@@ -252,34 +308,62 @@ class Recognizer:
         options: dict[str, object] = {}
         if not cfg.noise_fillers:
             options["fdict"] = str(_silence_only_fdict())
+        featparams = pocketsphinx.get_model_path("en-us/en-us/feat.params")
         self.decoder = pocketsphinx.Decoder(
             lm=None, loglevel=cfg.loglevel, beam=cfg.beam, pbeam=cfg.beam, wbeam=cfg.wbeam,
-            featparams=pocketsphinx.get_model_path("en-us/en-us/feat.params"), **options,
+            featparams=featparams, **options,
         )
+        # The phone loop runs on its own decoder so that it can use narrower beams.
+        self.phone_decoder = pocketsphinx.Decoder(
+            lm=None, loglevel=cfg.loglevel, beam=cfg.phone_beam, pbeam=cfg.phone_beam,
+            wbeam=cfg.phone_beam, featparams=featparams, **options,
+        )
+        self.phone_decoder.add_allphone_file(
+            self.PHONES, pocketsphinx.get_model_path("en-us/en-us-phone.lm.bin"))
+        self.phone_decoder.activate_search(self.PHONES)
+
         for word, pron in self.phrase_set.pronunciations.items():
             if self.decoder.lookup_word(word) is None:
                 self.decoder.add_word(word, pron, False)
         self.decoder.add_word("<coach-dummy>", "AH", True)  # applies the batched additions
 
-        self.phrases: list[str] = self._dedupe(self.phrase_set.phrases, first=list(CORE_PHRASES))
+        self.phrases: list[str] = self._dedupe(self.phrase_set.phrases,
+                                               first=self._preferred_spellings())
         self._phrase_lookup = set(self.phrases)
+        # pronunciation -> the phrase kept for it: the decoder may report a homophone's spelling
+        self._by_pron: dict[str, str] = {self._pron_key(p): p for p in self.phrases}
+        # The safety grammar: the safety words, the core phrases of safety intents ("too much
+        # pressure", "wait a moment") and pain reports naming a body part ("my knee hurts").
+        core_safety = [p for p, i in CORE_PHRASES.items() if i in SAFETY_INTENTS]
+        body_pain = [p for p in self.phrases if p.startswith("my ") and p.endswith(" hurts")
+                     and self.phrase_set.intents[p] & SAFETY_INTENTS]
         self.safety_phrases: list[str] = self._dedupe(
-            [p for p in list(SAFETY_PHRASES) + list(cfg.extra_safety_phrases)
-             if all(self.decoder.lookup_word(w) for w in p.split())])
+            [p for p in list(SAFETY_PHRASES) + list(cfg.extra_safety_phrases) + core_safety
+             + body_pain if all(self.decoder.lookup_word(w) for w in p.split())])
         # The safety pass competes the safety words against the core commands only: without
         # competitors a tiny grammar forces *something* safe onto "next step" ("that hurts").
         competitors = [p for p in self._dedupe(list(CORE_PHRASES))
                        if p in self._phrase_lookup and not self.is_safety_phrase(p)]
-        self._add_grammar(self.COMMANDS, self.phrases)
+        # The documented vocabulary (core phrases) is what people say most: a higher prior.
+        core_weights = {p: cfg.core_weight for p in CORE_PHRASES if p in self._phrase_lookup}
+        self._add_grammar(self.COMMANDS, self.phrases, weights=core_weights)
+        self._core_competitors = frozenset(competitors)
         self._add_grammar(self.SAFETY, self.safety_phrases + competitors)
+        self._add_grammar(self.SAFETY_ONLY, self.safety_phrases)
         self._last_phones = _Pass("", 0.0, 1, [], [])
-        self.decoder.add_allphone_file(self.PHONES,
-                                       pocketsphinx.get_model_path("en-us/en-us-phone.lm.bin"))
 
     # --- set-up ----------------------------------------------------------------------------
 
+    def _preferred_spellings(self) -> list[str]:
+        """Which spelling of a set of homophones to keep: the core phrases, then phrases that are
+        examples of a real intent (not only lexicon entries), then the rest."""
+        intents = self.phrase_set.intents
+        real = [p for p in self.phrase_set.phrases if intents[p] - {LEXICON_INTENT}]
+        return list(CORE_PHRASES) + list(SAFETY_PHRASES) + real
+
     def _pron_key(self, phrase: str) -> str:
-        return " | ".join(self.decoder.lookup_word(w) or w for w in phrase.split())
+        # Phones only, word boundaries ignored: "good by" sounds like "goodbye".
+        return " ".join(self.decoder.lookup_word(w) or w for w in phrase.split())
 
     def _dedupe(self, phrases: Iterable[str], first: Iterable[str] = ()) -> list[str]:
         """Drop phrases that sound exactly like an earlier one ("two much" after "too much") or
@@ -297,25 +381,38 @@ class Recognizer:
                 out.append(p)
         return out
 
-    def _add_grammar(self, name: str, phrases: Sequence[str]) -> None:
-        transitions, start, final = grammar_transitions(phrases)
-        fsg = self.decoder.create_fsg(name, start, final, transitions)
-        self.decoder.add_fsg(name, fsg)
+    def canonical(self, text: str) -> Optional[str]:
+        """The grammar phrase ``text`` stands for (same words or a homophone), or None."""
+        text = " ".join(_ALT_PRON.sub("", w) for w in text.split())
+        if text in self._phrase_lookup:
+            return text
+        return self._by_pron.get(self._pron_key(text)) if text else None
+
+    def _add_grammar(self, name: str, phrases: Sequence[str], decoder: object = None,
+                     weights: Optional[dict[str, float]] = None) -> None:
+        d = decoder or self.decoder
+        transitions, start, final = grammar_transitions(phrases, weights)
+        fsg = d.create_fsg(name, start, final, transitions)  # type: ignore[attr-defined]
+        d.add_fsg(name, fsg)  # type: ignore[attr-defined]
 
     # --- decoding --------------------------------------------------------------------------
 
     def _decode(self, search: str, pcm: bytes) -> _Pass:
-        d = self.decoder
-        d.activate_search(search)
-        d.reinit_feat()  # reset noise / CMN tracking: results must not depend on history
-        d.start_utt()
-        d.process_raw(pcm, full_utt=True)
-        d.end_utt()
-        hyp = d.hyp()
+        d = self.phone_decoder if search == self.PHONES else self.decoder
+        if search != self.PHONES:
+            d.activate_search(search)
+        return self._run(d, pcm, search == self.PHONES)
+
+    def _run(self, d: object, pcm: bytes, phones: bool = False) -> _Pass:
+        d.reinit_feat()  # type: ignore[attr-defined]  # reset noise / CMN tracking
+        d.start_utt()  # type: ignore[attr-defined]
+        d.process_raw(pcm, full_utt=True)  # type: ignore[attr-defined]
+        d.end_utt()  # type: ignore[attr-defined]
+        hyp = d.hyp()  # type: ignore[attr-defined]
         score = 0.0
         fillers: list[tuple[int, int]] = []
         words: list[tuple[int, int]] = []
-        for seg in d.seg() or ():
+        for seg in d.seg() or ():  # type: ignore[attr-defined]
             # The Python binding returns linear likelihoods; very long words can underflow.
             score += math.log(seg.ascore) if seg.ascore > 0 else -1e4
             span = (seg.start_frame, seg.end_frame)
@@ -324,9 +421,9 @@ class Recognizer:
             else:
                 words.append(span)
         text = hyp.hypstr if hyp is not None else ""
-        result = _Pass(text=text, score=score, frames=max(1, d.n_frames()), fillers=fillers,
-                       words=words)
-        if search == self.PHONES:
+        result = _Pass(text=text, score=score, frames=max(1, d.n_frames()),  # type: ignore
+                       fillers=fillers, words=words)
+        if phones:
             self._last_phones = result
         return result
 
@@ -347,11 +444,12 @@ class Recognizer:
         main = self._decode(self.COMMANDS, pcm)
         phones = self._decode(self.PHONES, pcm)
         frames = phones.frames
+        canonical = self.canonical(main.text)
         out: dict[str, object] = {
-            "main_text": main.text,
+            "main_text": canonical or main.text,
             "main_conf": (main.score - phones.score) / frames if main.text else float("-inf"),
             "main_coverage": _coverage(phones.words, main.fillers),
-            "complete": main.text in self._phrase_lookup,
+            "complete": canonical is not None,
             "phones": phones.text,
             "frames": frames,
         }
@@ -360,10 +458,18 @@ class Recognizer:
         return out
 
     def _add_safety_scores(self, out: dict[str, object], safety: _Pass, phones: _Pass) -> None:
-        out["safety_text"] = safety.text
+        text = self.canonical(safety.text) or safety.text
+        if text not in self.safety_phrases and safety.text in self.safety_phrases:
+            text = safety.text
+        out["safety_text"] = text
         out["safety_conf"] = ((safety.score - phones.score) / phones.frames
-                              if safety.text in self.safety_phrases else float("-inf"))
+                              if text in self.safety_phrases else float("-inf"))
         out["safety_coverage"] = _coverage(phones.words, safety.fillers)
+        # The safety grammar's competitors are the core commands: when the big grammar fails
+        # on a short core command ("help", "no"), this pass often still finds it.
+        out["core_text"] = text if text in self._core_competitors else ""
+        out["core_conf"] = ((safety.score - phones.score) / phones.frames
+                            if out["core_text"] else float("-inf"))
 
     def decide(self, s: dict[str, object]) -> tuple[str, bool, float, str]:
         """Turn :meth:`scores` output into ``(text, rejected, confidence, source)``.
@@ -388,6 +494,27 @@ class Recognizer:
             return safety_text, False, safety_conf, self.SAFETY
         if main_ok:
             return main_text, False, main_conf, self.COMMANDS
+        # An unfinished path that starts with a safety phrase ("stop the" for "stop") is taken as
+        # that phrase: erring towards safety.
+        words = main_text.split()
+        if not s["complete"] and main_conf >= cfg.safety_prefix_threshold:
+            for k in range(len(words) - 1, 0, -1):
+                prefix = " ".join(words[:k])
+                if prefix in self.safety_phrases:
+                    return prefix, False, main_conf, self.COMMANDS
+        # A core command found by the safety pass.
+        core_text = str(s.get("core_text", ""))
+        if (core_text and float(s["core_conf"]) >= cfg.core_threshold  # type: ignore[arg-type]
+                and float(s["safety_coverage"]) >= cfg.min_coverage):  # type: ignore[arg-type]
+            return core_text, False, float(s["core_conf"]), self.CORE  # type: ignore[arg-type]
+        # ...and one that is a complete phrase followed by a word the search began on trailing
+        # noise ("resume the") is taken as the phrase if the fit is good.
+        if (not s["complete"] and main_conf >= cfg.prefix_threshold
+                and float(s["main_coverage"]) >= cfg.min_coverage):  # type: ignore[arg-type]
+            for k in range(len(words) - 1, 0, -1):
+                prefix = " ".join(words[:k])
+                if prefix in self._phrase_lookup and len(words) - k <= cfg.prefix_max_dropped:
+                    return prefix, False, main_conf, self.COMMANDS
         return main_text, True, main_conf, "none"
 
     def recognize(self, pcm: bytes) -> Result:
@@ -402,11 +529,62 @@ class Recognizer:
             phones = self._last_phones
             self._add_safety_scores(s, self._decode(self.SAFETY, pcm), phones)
             text, rejected, conf, source = self.decide(s)
+        weak = rejected or source == self.CORE or self.intent_of(text) is None
+        if weak and not self.is_safety_phrase(text):
+            # Last resort: could it be a safety phrase after all? (Also when the text is only a
+            # lexicon entry with no intent, e.g. "both", which espeak's "ow" is heard as.)
+            weak_only = rejected or self.intent_of(text) is None
+            alone = self._decode(self.SAFETY_ONLY, pcm)
+            phones = self._last_phones
+            cfg = self.config
+            so_conf = (alone.score - phones.score) / phones.frames if alone.text else -math.inf
+            if (alone.text in self.safety_phrases and so_conf >= cfg.fallback_threshold
+                    and _coverage(phones.words, alone.fillers) >= cfg.fallback_min_coverage
+                    and (weak_only or so_conf >= conf)):
+                text, rejected, conf, source = alone.text, False, so_conf, self.SAFETY
         ms = (time.perf_counter() - t0) * 1000
         if rejected:
             return Result(text, True, ms, conf, False, None, source)
         return Result(text, False, ms, conf, self.is_safety_phrase(text), self.intent_of(text),
                       source)
+
+    def spot_safety(self, pcm: bytes) -> Result:
+        """Fast safety spotting for barge-in (while the coach is talking).
+
+        One pass, no phone loop (~20 ms): the safety grammar (safety phrases competing with the
+        core commands) is decoded; if its winner is a safety phrase (or starts with one: "stop
+        the"), that is the answer (confidence reported as 0). See
+        :attr:`RecognizerConfig.spot_fallback` for a slower, more thorough variant.
+        Returns a safety :class:`Result` (source "spot") or a rejected one; never a command.
+        """
+        t0 = time.perf_counter()
+        if len(pcm) < 3200:
+            return Result("", True, (time.perf_counter() - t0) * 1000)
+        first = self._decode(self.SAFETY, pcm)
+        text = self.canonical(first.text) or first.text
+        found = self._safety_prefix(text)
+        conf = 0.0
+        if found is None and self.config.spot_fallback:
+            alone = self._decode(self.SAFETY_ONLY, pcm)
+            phones = self._decode(self.PHONES, pcm)
+            conf = (alone.score - phones.score) / phones.frames if alone.text else -math.inf
+            if (alone.text in self.safety_phrases and conf >= self.config.fallback_threshold
+                    and _coverage(phones.words, alone.fillers)
+                    >= self.config.fallback_min_coverage):
+                found = alone.text
+        ms = (time.perf_counter() - t0) * 1000
+        if found is not None:
+            return Result(found, False, ms, conf, True, self.intent_of(found), "spot")
+        return Result(text, True, ms, float("-inf"), False, None, "spot")
+
+    def _safety_prefix(self, text: str) -> Optional[str]:
+        """``text`` if it is a safety phrase, else its longest leading safety phrase, else None."""
+        words = text.split()
+        for k in range(len(words), 0, -1):
+            prefix = " ".join(words[:k])
+            if prefix in self.safety_phrases:
+                return prefix
+        return None
 
     def recognize_wav(self, path_or_bytes: object) -> Result:
         """Recognise a WAV file (any format sox understands is converted to 16 kHz mono)."""

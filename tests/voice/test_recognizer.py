@@ -181,3 +181,37 @@ def test_tts_synthesises_and_player_can_be_interrupted(tmp_path: Path) -> None:
     assert player.is_playing
     assert player.stop() and player.interrupted
     assert time.perf_counter() - t0 < 1.0 and not player.is_playing
+
+
+# --- vocabulary / homophones / barge-in ------------------------------------------------------
+
+def test_correct_spelling_is_kept_over_homophone_typos(recognizer: Recognizer) -> None:
+    assert "too much pressure" in recognizer.phrases
+    assert "to much pressure" not in recognizer.phrases
+    # a hypothesis spelled as a homophone maps back to the kept phrase
+    assert recognizer.canonical("to much pressure") == "too much pressure"
+    assert recognizer.canonical("good by") == "goodbye"
+    assert recognizer.canonical("zzz qqq") is None
+    assert recognizer.is_safety_phrase("too much pressure")
+    assert recognizer.intent_of("too much pressure") == "too_much_pressure"
+
+
+def test_documented_wordings_are_in_the_grammar(recognizer: Recognizer) -> None:
+    for phrase, intent in {"wait a moment": "pause", "my hamstring hurts": "discomfort",
+                           "three out of ten": "discomfort", "the wrist pull": "choose_variant",
+                           "standing double leg": "choose_variant"}.items():
+        assert recognizer.canonical(phrase) == phrase
+        assert recognizer.intent_of(phrase) == intent
+
+
+@pytest.mark.parametrize("voice", TEST_VOICES)
+def test_spot_safety_catches_safety_phrases(recognizer: Recognizer, voice: str) -> None:
+    missed = []
+    for phrase in ("that hurts", "too much", "ease off", "pause"):
+        res = recognizer.spot_safety(speak(phrase, voice))
+        if res.rejected or not res.safety:
+            missed.append((phrase, res))
+    assert not missed, missed
+    res = recognizer.spot_safety(speak("switch roles", voice))
+    assert res.rejected and not res.safety
+    assert recognizer.spot_safety(b"").rejected
