@@ -53,6 +53,7 @@ from stretch_coach.voice.phrases import iter_nlu_examples, normalize  # noqa: E4
 from stretch_coach.voice.recognizer import Recognizer  # noqa: E402
 from stretch_coach.voice.session import Speaker, VoiceSession, feed_realtime  # noqa: E402
 from stretch_coach.voice.tts import Player  # noqa: E402
+from stretch_coach.voice.worker import RecognizerProcess  # noqa: E402
 
 SET = ROOT / "bench" / "voice_set.yml"
 BENCH_VOICES = ("en-us+m3", "en-us+f4", "en-us+david", "en-us+steph")
@@ -85,7 +86,7 @@ def percentile(xs: list[float], q: float) -> Optional[float]:
 class Run:
     """One voice x condition: a session, a socket.io connection, a fresh conversation."""
 
-    def __init__(self, url: str, recognizer: Recognizer, name: str) -> None:
+    def __init__(self, url: str, recognizer: Any, name: str) -> None:
         self.replies: list[str] = []
         self.speaker = Speaker(Player("null", simulate=False))
         self.chat = Chat(url, f"bench-{name}-{time.time_ns()}", on_text=self._on_text)
@@ -126,6 +127,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--voices", nargs="+", default=list(BENCH_VOICES))
     ap.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=list(CONDITIONS))
     ap.add_argument("--speed", type=int, default=160)
+    ap.add_argument("--in-process", action="store_true",
+                    help="run the recogniser in this process (holds the GIL while decoding)")
     ap.add_argument("--out", default=str(ROOT / "results" / "voice_bench.json"))
     args = ap.parse_args(argv)
     data = load_set()
@@ -134,7 +137,8 @@ def main(argv: Optional[list[str]] = None) -> int:
              + [(p, None, "oog") for p in data["out_of_grammar"]])
     print(f"{len(items)} phrases x {len(args.voices)} voices x {len(args.conditions)} "
           f"conditions, real time", flush=True)
-    recognizer = Recognizer()
+    # as `make voice` runs it: the recogniser in its own process (see voice/worker.py)
+    recognizer = Recognizer() if args.in_process else RecognizerProcess()
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     latency: dict[str, list[float]] = defaultdict(list)
     parts: dict[str, list[float]] = defaultdict(list)

@@ -165,9 +165,9 @@ def run_listen(args: argparse.Namespace) -> int:
     from stretch_coach.chat import Chat, session_id
 
     from .mic import Microphone, input_problem
-    from .recognizer import Recognizer
     from .session import Speaker, VoiceSession
     from .tts import Player
+    from .worker import RecognizerProcess
 
     problem = input_problem(args.device)
     if problem:
@@ -177,7 +177,7 @@ def run_listen(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return NO_MIC_EXIT
     print("Loading the recogniser ...", flush=True)
-    recognizer = Recognizer()
+    recognizer = RecognizerProcess()  # decoding holds the GIL: keep it off the audio threads
     player = Player(args.output)
     speaker = Speaker(player, args.voice, args.speed,
                       Path(args.speak_to) if args.speak_to else None)
@@ -193,6 +193,7 @@ def run_listen(args: argparse.Namespace) -> int:
         chat.connect(timeout=30)
     except Exception as exc:  # noqa: BLE001
         print(f"Can't reach the coach at {args.url}: {exc}", file=sys.stderr)
+        recognizer.close()
         return SERVER_EXIT
     if player.backend == "null":
         print(f"No speaker ({player.fallback_reason}): replies are printed only.", flush=True)
@@ -211,6 +212,7 @@ def run_listen(args: argparse.Namespace) -> int:
     finally:
         speaker.close()
         chat.close()
+        recognizer.close()
     return 0
 
 
