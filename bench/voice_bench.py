@@ -53,6 +53,7 @@ from stretch_coach.voice.phrases import iter_nlu_examples, normalize  # noqa: E4
 from stretch_coach.voice.recognizer import Recognizer  # noqa: E402
 from stretch_coach.voice.session import Speaker, VoiceSession, feed_realtime  # noqa: E402
 from stretch_coach.voice.tts import Player  # noqa: E402
+from stretch_coach.voice.vad import VAD_AGGRESSIVENESS, UtteranceDetector  # noqa: E402
 from stretch_coach.voice.worker import RecognizerProcess  # noqa: E402
 
 SET = ROOT / "bench" / "voice_set.yml"
@@ -86,11 +87,12 @@ def percentile(xs: list[float], q: float) -> Optional[float]:
 class Run:
     """One voice x condition: a session, a socket.io connection, a fresh conversation."""
 
-    def __init__(self, url: str, recognizer: Any, name: str) -> None:
+    def __init__(self, url: str, recognizer: Any, name: str, vad: int) -> None:
         self.replies: list[str] = []
         self.speaker = Speaker(Player("null", simulate=False))
         self.chat = Chat(url, f"bench-{name}-{time.time_ns()}", on_text=self._on_text)
-        self.session = VoiceSession(recognizer, self.chat.send, self.speaker)
+        self.session = VoiceSession(recognizer, self.chat.send, self.speaker,
+                                    detector=UtteranceDetector(aggressiveness=vad))
         self.chat.connect()
         self.last = time.monotonic()
 
@@ -127,6 +129,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--voices", nargs="+", default=list(BENCH_VOICES))
     ap.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=list(CONDITIONS))
     ap.add_argument("--speed", type=int, default=160)
+    ap.add_argument("--vad", type=int, default=VAD_AGGRESSIVENESS, choices=[0, 1, 2, 3],
+                    help="webrtcvad aggressiveness")
     ap.add_argument("--in-process", action="store_true",
                     help="run the recogniser in this process (holds the GIL while decoding)")
     ap.add_argument("--out", default=str(ROOT / "results" / "voice_bench.json"))
@@ -153,7 +157,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         parse = servers.url + "/model/parse"
         for voice in args.voices:
             for cond in args.conditions:
-                run = Run(servers.url, recognizer, f"{voice}-{cond}")
+                run = Run(servers.url, recognizer, f"{voice}-{cond}", args.vad)
                 for phrase, expected, kind in items:
                     clip = synthesize(phrase, voice, args.speed, snr_db=CONDITIONS[cond],
                                       noise="sox-pink", pad_s=LEAD_S)
@@ -190,7 +194,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                           f"{heard!r} {intent}", flush=True)
                 run.close()
     summary = {
-        "voices": args.voices, "conditions": args.conditions, "noise": "sox pink, 15 dB SNR",
+        "voices": args.voices, "conditions": args.conditions, "vad": args.vad, "noise": "sox pink, 15 dB SNR",
         "phrases": {k: len(data[k]) for k in ("commands", "safety", "out_of_grammar")},
         "rates": {k: {"ok": v[0], "n": v[1], "rate": round(v[0] / v[1], 3)}
                   for k, v in sorted(counts.items())},

@@ -623,6 +623,13 @@ def _out_of_scope(t: _Turn, e: Event) -> None:
 
 
 def _fallback(t: _Turn, e: Event) -> None:
+    timer = t.timer
+    if t.s.phase == ACTIVE and timer is not None and not timer.paused:
+        # Someone is in a stretch right now and we did not understand them: it may have been a
+        # pain report we missed (speech recognition fails more often than typing). Say how to
+        # stop instead of where we are.
+        t.say("utter_fallback_holding")
+        return
     t.say("utter_fallback")
     t.nudge()
 

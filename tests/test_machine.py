@@ -362,6 +362,21 @@ def test_unknown_event_falls_back():
     assert said(eff) == ["utter_fallback", "utter_place"] and state.step == 1
 
 
+def test_unclear_input_during_a_hold_says_how_to_stop_and_keeps_the_hold():
+    # it may have been a missed pain report: the answer is about stopping, not about the place
+    state, _ = started_hold("seated_single_leg")
+    after, eff = run(state, M.Event(M.FALLBACK), now=T0 + 3)
+    assert said(eff) == ["utter_fallback_holding"]
+    assert after.timer == state.timer and after.phase == M.ACTIVE
+
+
+def test_unclear_input_during_a_paused_hold_reminds_of_the_pause():
+    state, _ = started_hold("seated_single_leg")
+    paused, _ = run(state, C.PAUSE, now=T0 + 3)
+    _, eff = run(paused, M.Event(M.FALLBACK), now=T0 + 4)
+    assert said(eff) == ["utter_fallback", "utter_still_paused"]
+
+
 def test_state_round_trips_through_a_dict():
     state, _ = started_hold("seated_single_leg", level=1, done=[[0, "wrist_pull", "both"]])
     assert M.State.from_dict(state.to_dict()) == state

@@ -21,6 +21,8 @@ from .audio import PathOrBytes, read_wav
 
 FRAME_MS = 30
 FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * SAMPLE_WIDTH  # 960 bytes
+VAD_AGGRESSIVENESS = 2
+"""webrtcvad mode used by default (0-3; higher = less audio counted as speech)."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ class UtteranceDetector:
         max_utterance_s: An utterance is cut here even without a pause (runaway noise).
     """
 
-    def __init__(self, aggressiveness: int = 2, hangover_ms: int = 300, preroll_ms: int = 300,
+    def __init__(self, aggressiveness: int = VAD_AGGRESSIVENESS, hangover_ms: int = 300,
+                 preroll_ms: int = 300,
                  start_ms: int = 90, start_window_ms: int = 150, min_speech_ms: int = 120,
                  max_utterance_s: float = 10.0) -> None:
         import webrtcvad  # local import: optional dependency for the rest of the package
