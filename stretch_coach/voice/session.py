@@ -6,10 +6,13 @@ recognises them, and sends the text to the coach (``send``, e.g. a socket.io con
 coach's messages, its replies and the hold cues it pushes on its own, go to :meth:`on_coach`, which
 hands them to a :class:`Speaker`.
 
+The recogniser may be a :class:`.worker.RecognizerProcess` (as in ``make voice``): decoding then
+runs in another process and this one keeps receiving audio and messages meanwhile.
+
 Turn-taking, as a user would expect it:
 
 * **End of turn.** The VAD ends an utterance after ~300 ms of silence. To answer faster, the
-  utterance is recognised speculatively after 150 ms of silence; if that gives an accepted phrase,
+  utterance is recognised speculatively after 90 ms of silence; if that gives an accepted phrase,
   the turn ends at 210 ms instead (speech that resumes cancels the guess). A safety phrase ends
   the turn as soon as it is recognised.
 * **Barge-in.** While the coach is talking, a safety phrase ("stop", "ouch", "that hurts", "too
@@ -17,7 +20,8 @@ Turn-taking, as a user would expect it:
   sent. Anything else heard while the coach talks is ignored (with open speakers it is mostly the
   coach's own voice); say it again when the coach is quiet.
 * **Not understood.** A short utterance the recogniser rejects is sent as ``/nlu_fallback``, so
-  the coach answers with its own short re-prompt and keeps the place. Long rejected speech (over
+  the coach answers with its own short re-prompt and keeps the place (during a hold: "If anything
+  hurts, say stop", since it may have been a pain report the recogniser missed). Long rejected speech (over
   3 s) is taken for the two partners talking to each other and ignored.
 
 Every decision is kept as a :class:`Turn` (times on ``clock``, ``time.monotonic`` by default) so
