@@ -1,4 +1,5 @@
-"""The README's run command works for a newcomer: `make run` sets up, starts both servers, chats."""
+"""The README's commands work for a newcomer: `make run` and `make voice` set up, start both
+servers, and talk (with no microphone `make voice` says so and offers the text chat)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,20 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_make_run_starts_the_coach_and_chats():
-    env = {**os.environ, "RASA_PORT": "5305", "ACTIONS_PORT": "5355"}
+def make(target: str, **env: str) -> str:
+    """Run `make <target>` typing three lines into it; return everything it printed."""
     proc = subprocess.run(
-        ["make", "run"], cwd=ROOT, env=env, input="stop\nstart\n/quit\n", text=True,
-        capture_output=True, timeout=600,
+        ["make", target], cwd=ROOT, input="stop\nstart\n/quit\n", text=True, capture_output=True,
+        timeout=600, env={**os.environ, "RASA_PORT": "5305", "ACTIONS_PORT": "5355", **env},
     )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
-    assert "Coach:" in out, out[-3000:]
-    assert "warm up" in out.lower(), out[-3000:]
+    assert "Coach:" in out and "warm up" in out.lower(), out[-3000:]
+    return out
+
+
+def test_make_run_starts_the_coach_and_chats():
+    make("run")
     # the servers were stopped on the way out
     probe = subprocess.run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/5305"], capture_output=True)
     assert probe.returncode != 0
@@ -30,14 +35,6 @@ def test_make_run_starts_the_coach_and_chats():
 def test_make_voice_without_a_microphone_says_so_and_offers_the_text_chat():
     # CI machines have no sound card; naming a device that does not exist makes the no-microphone
     # path certain on a machine that has one.
-    env = {**os.environ, "RASA_PORT": "5305", "ACTIONS_PORT": "5355",
-           "VOICE_ARGS": "--device no-such-microphone"}
-    proc = subprocess.run(
-        ["make", "voice"], cwd=ROOT, env=env, input="stop\nstart\n/quit\n", text=True,
-        capture_output=True, timeout=600,
-    )
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-3000:]
+    out = make("voice", VOICE_ARGS="--device no-such-microphone")
     assert "No microphone" in out, out[-3000:]
     assert "text chat instead" in out, out[-3000:]
-    assert "warm up" in out.lower(), out[-3000:]  # the chat it offered works
