@@ -6,7 +6,8 @@
 What happens, per voice x condition (clean; noisy = sox pink noise at 15 dB SNR): every phrase of
 bench/voice_set.yml is synthesised with espeak-ng (faint noise floor, 0.3 s lead-in) and played
 into a :class:`stretch_coach.voice.session.VoiceSession` at real-time pace, as a microphone would
-deliver it, followed by 0.6 s of room noise. The session finds the end of speech (webrtcvad),
+deliver it, followed by 0.9 s of room noise (the noise of the noisy condition runs through the
+lead-in and the pause after the speech, as a fan or traffic would). The session finds the end of speech (webrtcvad),
 recognises it (pocketsphinx), sends the text over socket.io to a real Rasa server + action server
 started here (ports 5405/5455, their own SQLite store, holds scaled x100 so that no timed cue
 lands inside the measurement), and synthesises the first reply (espeak-ng) and hands it to the
@@ -37,7 +38,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Optional
 
-import numpy as np
 import requests
 import yaml
 
@@ -48,7 +48,7 @@ from stretch_coach import contract  # noqa: E402
 from stretch_coach.chat import Chat  # noqa: E402
 from stretch_coach.devservers import Servers  # noqa: E402
 from stretch_coach.voice import SAMPLE_RATE  # noqa: E402
-from stretch_coach.voice.audio_gen import add_noise, synthesize  # noqa: E402
+from stretch_coach.voice.audio_gen import synthesize  # noqa: E402
 from stretch_coach.voice.phrases import iter_nlu_examples, normalize  # noqa: E402
 from stretch_coach.voice.recognizer import Recognizer  # noqa: E402
 from stretch_coach.voice.session import Speaker, VoiceSession, feed_realtime  # noqa: E402
@@ -70,11 +70,6 @@ def load_set(path: Path = SET) -> dict[str, list]:
     if leaked:
         raise SystemExit(f"out-of-grammar phrases are command examples in the NLU data: {leaked}")
     return data
-
-
-def room(seconds: float, seed: int) -> bytes:
-    z = np.zeros(int(seconds * SAMPLE_RATE), dtype=np.int16)
-    return add_noise(z, np.random.default_rng(seed)).astype("<i2").tobytes()
 
 
 def percentile(xs: list[float], q: float) -> Optional[float]:
@@ -100,13 +95,13 @@ class Run:
         self.last = time.monotonic()
         self.session.on_coach(text)
 
-    def hear(self, pcm: bytes) -> tuple[Any, float]:
-        """Play ``pcm`` (lead-in + speech + tail) in real time; return the turn and the clock
-        time at which the speech ended."""
+    def hear(self, pcm: bytes, tail_s: float) -> tuple[Any, float]:
+        """Play ``pcm`` (lead-in + speech + ``tail_s`` of room) in real time; return the turn
+        and the clock time at which the speech ended."""
         n_before = len(self.session.turns)
         t0 = time.monotonic()
-        speech_end_offset = len(pcm) / (2 * SAMPLE_RATE) - LEAD_S  # clip ends with LEAD_S pad
-        feed_realtime(self.session, pcm + room(TAIL_S, len(pcm)))
+        speech_end_offset = len(pcm) / (2 * SAMPLE_RATE) - tail_s
+        feed_realtime(self.session, pcm)
         deadline = time.monotonic() + 3.0
         while time.monotonic() < deadline:  # wait for the reply audio (or no reply at all)
             turns = self.session.turns[n_before:]
@@ -159,9 +154,11 @@ def main(argv: Optional[list[str]] = None) -> int:
             for cond in args.conditions:
                 run = Run(servers.url, recognizer, f"{voice}-{cond}", args.vad)
                 for phrase, expected, kind in items:
+                    # room noise before, during and after the speech, as in a real room
                     clip = synthesize(phrase, voice, args.speed, snr_db=CONDITIONS[cond],
-                                      noise="sox-pink", pad_s=LEAD_S)
-                    turn, speech_end = run.hear(clip.pcm)
+                                      noise="sox-pink", pad_s=LEAD_S + TAIL_S)
+                    pcm = clip.pcm[int(TAIL_S * SAMPLE_RATE) * 2:]
+                    turn, speech_end = run.hear(pcm, LEAD_S + TAIL_S)
                     heard = turn.transcript if turn is not None and not turn.rejected else ""
                     intent = (requests.post(parse, json={"text": heard}, timeout=10)
                               .json()["intent"]["name"] if heard else None)
