@@ -13,11 +13,8 @@ the VAD's trigger -- and the trailing silence.
 from __future__ import annotations
 
 import collections
-import math
 from dataclasses import dataclass
 from typing import Deque, Iterable, Iterator, List, Optional, Union
-
-import numpy as np
 
 from . import SAMPLE_RATE, SAMPLE_WIDTH
 from .audio import PathOrBytes, read_wav
@@ -69,8 +66,7 @@ class UtteranceDetector:
     def __init__(self, aggressiveness: int = VAD_AGGRESSIVENESS, hangover_ms: int = 300,
                  preroll_ms: int = 300,
                  start_ms: int = 90, start_window_ms: int = 150, min_speech_ms: int = 120,
-                 max_utterance_s: float = 10.0, noise_gate_db: Optional[float] = 3.0,
-                 noise_window_s: float = 3.0) -> None:
+                 max_utterance_s: float = 10.0) -> None:
         import webrtcvad  # local import: optional dependency for the rest of the package
 
         self._vad = webrtcvad.Vad(aggressiveness)
@@ -80,9 +76,6 @@ class UtteranceDetector:
         self.start_window = max(self.start_frames, start_window_ms // FRAME_MS)
         self.min_speech_frames = max(1, min_speech_ms // FRAME_MS)
         self.max_frames = int(max_utterance_s * 1000 // FRAME_MS)
-        self.noise_gate_db = noise_gate_db
-        self._levels: Deque[float] = collections.deque(
-            maxlen=max(1, int(noise_window_s * 1000 // FRAME_MS)))
         self.reset()
 
     def reset(self) -> None:
@@ -121,17 +114,8 @@ class UtteranceDetector:
         return self._emit()
 
     def is_speech(self, frame: bytes) -> bool:
-        """Is one 30 ms frame speech? webrtcvad's verdict, gated by level: in steady room noise
-        (a fan, traffic) webrtcvad calls the noise itself speech and an utterance does not end
-        until the noise does, so a frame must also be ``noise_gate_db`` above the noise floor,
-        the quietest frame of the last ``noise_window_s`` seconds (minimum statistics)."""
-        voiced = bool(self._vad.is_speech(frame, SAMPLE_RATE))
-        if self.noise_gate_db is None:
-            return voiced
-        samples = np.frombuffer(frame, dtype="<i2").astype(np.float64)
-        level = 10.0 * math.log10(float(np.mean(samples * samples)) + 1.0)
-        self._levels.append(level)
-        return voiced and level >= min(self._levels) + self.noise_gate_db
+        """webrtcvad's verdict on one 30 ms frame."""
+        return bool(self._vad.is_speech(frame, SAMPLE_RATE))
 
     def _t(self, frame_index: int) -> float:
         return frame_index * FRAME_MS / 1000.0
