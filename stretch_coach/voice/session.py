@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Callable, List, Optional
 
 from . import SAMPLE_RATE, SAMPLE_WIDTH
+from .phrases import normalize
 from .tts import DEFAULT_SPEED, DEFAULT_VOICE, Player, Speech, synthesize
 from .vad import FRAME_BYTES, FRAME_MS, Utterance, UtteranceDetector
 
@@ -113,7 +114,6 @@ class Speaker:
         if self.speak_to:
             self.speak_to.mkdir(parents=True, exist_ok=True)
         self.on_start = on_start
-        self.written: List[Path] = []
         self.spoken: List[str] = []
         self.cuts = 0  # how many times :meth:`interrupt` cut speech short
         self.current: Optional[str] = None  # the text being spoken right now
@@ -173,9 +173,7 @@ class Speaker:
                         continue
                     self.spoken.append(text)
                     if self.speak_to:
-                        path = self.speak_to / f"{len(self.spoken):03d}.wav"
-                        path.write_bytes(speech.wav)
-                        self.written.append(path)
+                        (self.speak_to / f"{len(self.spoken):03d}.wav").write_bytes(speech.wav)
                     if self.on_start:
                         self.on_start(text, speech, self.clock())
                     self.current = text
@@ -222,7 +220,7 @@ class VoiceSession:
         self._buf = b""
         self._fed = 0  # samples received so far
         self._last_t_end = 0.0  # clock time the last received sample was captured
-        self._guess: Optional[tuple[Any, float]] = None  # (Result, speech end) of the guess
+        self._guess: Any = None  # the speculative Result for the utterance in progress
         self._awaiting: Optional[Turn] = None  # the last sent turn, until its first audio
         self._lock = threading.Lock()
         speaker.on_start = self._on_audio
@@ -272,12 +270,12 @@ class VoiceSession:
             self._guess = None  # speech (re)started: any guess is stale
             return
         if self._guess is None and silence >= self.speculate_ms:
-            self._guess = (self._recognize(det.current_pcm()), self.clock())
-            if self._guess[0].safety and not self._guess[0].rejected:
+            self._guess = self._recognize(det.current_pcm())
+            if self._guess.safety and not self._guess.rejected:
                 self._end_early()  # a safety phrase: act now
                 return
         guess = self._guess
-        if guess is not None and not guess[0].rejected and silence >= self.early_end_ms:
+        if guess is not None and not guess.rejected and silence >= self.early_end_ms:
             self._end_early()
 
     def _end_early(self) -> None:
@@ -292,8 +290,8 @@ class VoiceSession:
 
     def _finish(self, utt: Utterance, early: bool) -> None:
         guess, self._guess = self._guess, None
-        if guess is not None and not guess[0].rejected:
-            res = guess[0]  # the speculative result stands: nothing was said since
+        if guess is not None and not guess.rejected:
+            res = guess  # the speculative result stands: nothing was said since
         else:  # no guess, or it was rejected: decide on the whole utterance with its pause
             res = self._recognize(utt.pcm)
         now = self.clock()
@@ -330,16 +328,10 @@ class VoiceSession:
         if self.on_turn:
             self.on_turn(turn)
 
-
     def _is_echo(self, text: str) -> bool:
         if not self.echo_guard:
             return False
-        spoken = " " + " ".join(_words(self.speaker.current or "")) + " "
-        return f" {' '.join(_words(text))} " in spoken
-
-
-def _words(text: str) -> List[str]:
-    return "".join(c if c.isalnum() or c == "'" else " " for c in text.lower()).split()
+        return f" {normalize(text)} " in f" {normalize(self.speaker.current or '')} "
 
 
 def feed_realtime(session: VoiceSession, pcm: bytes, chunk_ms: int = FRAME_MS,

@@ -23,7 +23,7 @@ def _serve(conn: Any, config: Optional[RecognizerConfig]) -> None:
     except Exception as exc:  # noqa: BLE001 - report it to the parent instead of dying silently
         conn.send(("error", repr(exc)))
         return
-    conn.send(("ready", {"safety_phrases": rec.safety_phrases}))
+    conn.send(("ready", None))
     while True:
         try:
             msg = conn.recv()
@@ -57,7 +57,6 @@ class RecognizerProcess:
         if status != "ready":
             self.close()
             raise RuntimeError(f"the recogniser process failed: {info}")
-        self.safety_phrases = info["safety_phrases"]
 
     def _call(self, method: str, pcm: bytes) -> Result:
         with self._lock:
