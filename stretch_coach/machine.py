@@ -472,10 +472,16 @@ def _discomfort(t: _Turn, e: Event) -> None:
 
 
 def _pause(t: _Turn, e: Event) -> None:
-    s = t.s
-    if s.phase == PAUSED:
+    if t.s.phase == PAUSED:
         t.nudge()
         return
+    _enter_pause(t)
+    t.say("utter_paused")
+
+
+def _enter_pause(t: _Turn) -> None:
+    """Freeze the hold (its remaining time is kept for resume) and enter PAUSED."""
+    s = t.s
     timer = t.timer
     if timer is not None:
         timer.pause(t.now)
@@ -484,7 +490,6 @@ def _pause(t: _Turn, e: Event) -> None:
     s.paused_from, s.phase = s.phase, PAUSED
     if s.question == CONFIRM_HARDER:
         s.question = None
-    t.say("utter_paused")
 
 
 def _resume(t: _Turn, e: Event) -> None:
@@ -625,10 +630,11 @@ def _out_of_scope(t: _Turn, e: Event) -> None:
 def _fallback(t: _Turn, e: Event) -> None:
     timer = t.timer
     if t.s.phase == ACTIVE and timer is not None and not timer.paused:
-        # Someone is in a stretch right now and we did not understand them: it may have been a
-        # pain report we missed (speech recognition fails more often than typing). Say how to
-        # stop instead of where we are.
-        t.say("utter_fallback_holding")
+        # Someone is holding a stretch and we did not understand them: it may have been a pain
+        # report that speech recognition missed (it fails far more often than typing does).
+        # Resolve toward safety: pause the hold, keeping its remaining time, and say how to go on.
+        _enter_pause(t)
+        t.say("utter_fallback_paused")
         return
     t.say("utter_fallback")
     t.nudge()

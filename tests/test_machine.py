@@ -362,12 +362,17 @@ def test_unknown_event_falls_back():
     assert said(eff) == ["utter_fallback", "utter_place"] and state.step == 1
 
 
-def test_unclear_input_during_a_hold_says_how_to_stop_and_keeps_the_hold():
-    # it may have been a missed pain report: the answer is about stopping, not about the place
+def test_unclear_input_during_a_hold_pauses_it_to_be_safe():
+    # it may have been a pain report that recognition missed: resolve toward safety
     state, _ = started_hold("seated_single_leg")
     after, eff = run(state, M.Event(M.FALLBACK), now=T0 + 3)
-    assert said(eff) == ["utter_fallback_holding"]
-    assert after.timer == state.timer and after.phase == M.ACTIVE
+    assert said(eff) == ["utter_fallback_paused"]
+    assert after.phase == M.PAUSED and after.timer["paused"]
+    assert any(isinstance(e, M.Cancel) for e in eff)  # no more hold cues
+    # resume continues the same hold with the time that was left
+    resumed, eff = run(after, C.RESUME, now=T0 + 10)
+    assert resumed.phase == M.ACTIVE and not resumed.timer["paused"]
+    assert any(isinstance(e, M.Schedule) for e in eff)
 
 
 def test_unclear_input_during_a_paused_hold_reminds_of_the_pause():
