@@ -8,8 +8,9 @@ export TF_CPP_MIN_LOG_LEVEL=3 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
-# 1. Debian packages: speech out (espeak-ng), audio tools (sox), PortAudio for the microphone.
-DEBS=(espeak-ng sox libsox-fmt-all libportaudio2)
+# 1. Debian packages: speech out (espeak-ng; flite voices for tuning), audio tools (sox), PortAudio
+#    for the microphone.
+DEBS=(espeak-ng flite sox libsox-fmt-all libportaudio2)
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

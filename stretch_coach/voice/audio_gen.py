@@ -66,6 +66,29 @@ def espeak_wav(text: str, voice: str = "en-us", speed: int = 160, pitch: Optiona
     return proc.stdout
 
 
+def flite_wav(text: str, voice: str = "slt", speed: int = 160) -> bytes:
+    """Return flite's WAV output for ``text`` (voices ``kal``, ``kal16``, ``awb``, ``rms``,
+    ``slt``; awb/rms/slt are statistical voices built from recordings of real speakers, so they
+    differ from espeak's formant voices in the ways people do). ``speed`` in words per minute is
+    mapped onto flite's duration stretch (its own pace is about 170 wpm)."""
+    flite = require_tool("flite")
+    stretch = 170.0 / max(60, speed)
+    proc = subprocess.run([flite, "-voice", voice, "--setf", f"duration_stretch={stretch:.3f}",
+                           "-t", text, "-o", "/dev/stdout"], capture_output=True, check=False)
+    if proc.returncode != 0 or len(proc.stdout) < 100:
+        raise AudioError(f"flite failed for voice {voice!r}: "
+                         f"{proc.stderr.decode(errors='replace').strip()}")
+    return proc.stdout
+
+
+def speak_wav(text: str, voice: str = "en-us", speed: int = 160, pitch: Optional[int] = None
+              ) -> bytes:
+    """WAV bytes of ``text``: ``flite:NAME`` voices go to flite, all others to espeak-ng."""
+    if voice.startswith("flite:"):
+        return flite_wav(text, voice.split(":", 1)[1], speed)
+    return espeak_wav(text, voice, speed, pitch)
+
+
 def _db_to_amp(db: float) -> float:
     return float(32768.0 * 10.0 ** (db / 20.0))
 
@@ -143,7 +166,8 @@ def synthesize(text: str, voice: str = "en-us", speed: int = 160, *,
 
     Args:
         text: What to say.
-        voice: espeak-ng voice, e.g. ``en-us``, ``en``, ``en+m3``, ``en+f3``, ``en-us+f2``.
+        voice: espeak-ng voice, e.g. ``en-us``, ``en``, ``en+m3``, ``en+f3``, ``en-us+f2``, or a
+            flite voice as ``flite:slt`` (see :func:`flite_wav`).
         speed: Words per minute (espeak's ``-s``; 175 is espeak's default).
         snr_db: If given, mix ``noise`` at this signal-to-noise ratio (dB) to the speech.
         noise: Kind of that noise: ``white``, ``pink`` or ``brown``.
@@ -152,7 +176,7 @@ def synthesize(text: str, voice: str = "en-us", speed: int = 160, *,
         pitch: espeak pitch 0-99, or None for the voice's default.
         seed: Noise seed; by default derived from the other arguments so clips are reproducible.
     """
-    pcm = convert_with_sox(espeak_wav(text, voice, speed, pitch))
+    pcm = convert_with_sox(speak_wav(text, voice, speed, pitch))
     speech = trim_silence(np.frombuffer(pcm, dtype="<i2"))
     pad = np.zeros(int(round(pad_s * SAMPLE_RATE)), dtype=np.int16)
     padded = np.concatenate([pad, speech, pad])

@@ -1,20 +1,25 @@
-"""Command recogniser: pocketsphinx with a phrase grammar, a safety pass and out-of-grammar rejection.
+"""Command recogniser: pocketsphinx with phrase grammars, a safety pass and out-of-grammar rejection.
 
-How one utterance is decoded (all on the same :class:`pocketsphinx.Decoder`, three searches):
+How one utterance is decoded (finite-state grammars on one :class:`pocketsphinx.Decoder`):
 
-1. ``commands`` -- a finite-state grammar holding every known phrase (see :mod:`.phrases`),
-   built as a minimal word automaton (shared prefixes and suffixes) with a uniform prior over
-   phrases. If no complete phrase survives the search, pocketsphinx returns a partial path; that
-   alone marks the utterance as out of grammar.
+1. ``commands`` -- the documented vocabulary only (:data:`.phrases.CORE_PHRASES`, ~55 phrases:
+   what the README and the coach's prompts teach), as a minimal word automaton with a uniform
+   prior. Few competitors make it accurate and fast (~40 ms). If no complete phrase survives the
+   search, pocketsphinx returns a partial path; that alone marks the utterance as out of grammar.
 2. ``phones`` -- an unconstrained phone loop (the bundled phone language model). Its acoustic
    score is the best any word sequence could get, so ``(grammar score - phone score) / frames``
    is a length-normalised confidence: near 0 when the audio fits the grammar, very negative when
    the grammar had to force a phrase onto unrelated speech ("play some music" -> "pull my wrists").
    Utterances under :attr:`RecognizerConfig.reject_threshold` are rejected.
-3. ``safety`` -- a tiny grammar of the safety words only. In the big grammar a short, noisy
+3. ``safety`` -- a tiny grammar of the safety words only. In a grammar a short, noisy
    "stop" or "ouch" can lose to a similar-sounding phrase or fail to complete; the tiny grammar
    finds it, and it wins if its confidence is good and not much worse than the main result. This
    errs towards safety on purpose: a false "pause" is cheap, a missed "that hurts" is not.
+4. ``extended`` -- only when the core grammar rejects the utterance: the NLU training examples
+   of up to :attr:`RecognizerConfig.extended_max_words` words ("move on", "switch sides"; ~830
+   phrases, the core ones weighted up), with a stricter threshold. One big grammar of every NLU
+   example (1,800 phrases) was measured worse on every count: on the tuning voices commands 74 %
+   against 76-80 %, commands taken for safety 7.3 % against 4.5-6 %, and 70 % slower.
 
 Phrases are de-duplicated by pronunciation (phones, word boundaries ignored); of a set of
 homophones the core / correctly spelled phrase is kept ("too much pressure", not the NLU typo "to
@@ -45,7 +50,7 @@ import re
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
@@ -91,31 +96,38 @@ class Result:
 
 @dataclass
 class RecognizerConfig:
-    """Tunable settings. The defaults were tuned on espeak-ng voices (4 US voices x clean / pink
-    20 dB / white 20 dB, 35 commands, 7 safety words, 22 out-of-grammar sentences); retune them
-    on real microphone recordings."""
+    """Tunable settings. The thresholds were tuned by ``bench/voice_tune.py`` on 13 synthetic
+    voices (9 espeak-ng variants, flite's 4) that the benchmark does not use, clean and with
+    pink noise: 2,600 clips of the core phrases, natural variants and sentences that are no
+    command. Retune them on real microphone recordings."""
 
-    reject_threshold: float = -4.0
+    reject_threshold: float = -3.4
     """Reject a command whose confidence is below this (per-frame log-score vs phone loop)."""
+    extended_max_words: int = 3
+    """The second grammar (see the module doc) holds the NLU examples of at most this many words
+    (0 = no second grammar: only the core phrases are recognised)."""
+    extended_reject_threshold: float = -3.3
+    """The second grammar's result must reach this confidence (stricter than the core
+    grammar's: a bigger grammar fits out-of-grammar speech more easily)."""
     core_weight: float = 30.0
     """Prior of a core phrase (:data:`.phrases.CORE_PHRASES`) relative to any other phrase in
     the command grammar."""
-    core_threshold: float = -3.6
+    core_threshold: float = -3.2
     """When the command grammar finds nothing acceptable, a core command found by the safety
     pass (where the core commands compete with the safety words) is accepted if its confidence
     is at least this."""
-    safety_prefix_threshold: float = -5.0
+    safety_prefix_threshold: float = -4.0
     """An unfinished grammar path that starts with a safety phrase ("stop a", "stop the") is
     taken as that safety phrase if its confidence is at least this (deliberately loose: on the
     tuning data only spoken safety phrases produced such paths)."""
-    prefix_threshold: float = -4.0
+    prefix_threshold: float = -3.6
     """An unfinished grammar path ("resume the") whose first words are a complete phrase
     ("resume") is accepted as that phrase if its confidence is at least this..."""
     prefix_max_dropped: int = 1
     """...and at most this many trailing words are dropped."""
     safety_threshold: float = -4.0
     """The safety pass must reach at least this confidence to be believed."""
-    safety_margin: float = 0.35
+    safety_margin: float = 1.2
     """...and be no more than this much worse than the main grammar's result."""
     beam: float = 1e-30
     """Pocketsphinx HMM beam (``-beam``/``-pbeam``); wider = slower and a little more accurate."""
@@ -126,11 +138,11 @@ class RecognizerConfig:
     lexicon_only_margin: float = 0.5
     """Extra margin when the main result is only a lexicon entry, not an example of any intent
     (e.g. "both", which espeak's "ow" is often heard as)."""
-    min_coverage: float = 0.65
+    min_coverage: float = 0.6
     """A phrase must explain at least this fraction of the speech frames (as found by the phone
     loop) with words; otherwise the grammar matched a short phrase and called the rest
     silence, which is what it does with long out-of-grammar sentences."""
-    safety_min_coverage: float = 0.6
+    safety_min_coverage: float = 0.5
     """The same for the safety pass; lower, erring towards safety ("ouch" heard as "ow" leaves
     the "ch" uncovered)."""
     noise_fillers: bool = False
@@ -140,18 +152,27 @@ class RecognizerConfig:
     phone_beam: float = 1e-20
     """Beams of the phone-loop pass (a separate decoder). The phone loop only provides the
     reference score for the confidence, so it can search more narrowly than the grammar."""
-    fallback_threshold: float = -3.7
-    """Last resort against missed safety phrases: when an utterance would be rejected (or only a
-    core command was found by the safety pass), the safety phrases alone are forced onto it; a
-    safety phrase with at least this confidence (and at least the core command's) wins..."""
-    fallback_min_coverage: float = 0.6
+    fallback_threshold: float = -4.1
+    """Against missed safety phrases: the safety phrases alone are forced onto every utterance
+    whose result is not a safety phrase; one with at least this confidence wins over a rejected
+    result, and over a command when it fits about as well (:attr:`safety_only_margin`)..."""
+    fallback_min_coverage: float = 0.7
     """...and explaining at least this fraction of the speech."""
+    safety_only_margin: float = 0.0
+    """An accepted command gives way to the safety phrases alone (same threshold and coverage)
+    when their confidence is at least the command's minus this."""
     spot_fallback: bool = False
     """:meth:`Recognizer.spot_safety`: when the safety-vs-core-commands pass does not pick a
     safety phrase, also run the phone loop and the safety phrases alone (the same last resort as
     :meth:`Recognizer.recognize`, :attr:`fallback_threshold`). Catches a few more safety phrases
     but costs ~60 ms more on every non-safety utterance. (A narrow-beam phone loop, ~15 ms, was
     tried instead and did not separate safety phrases from commands.)"""
+    decoder_options: dict = field(default_factory=dict)
+    """Extra pocketsphinx options for both decoders (e.g. ``{"topn": 8}``), for experiments.
+    Options that the model's ``feat.params`` sets (``cmn``, ``remove_noise``, ...) are not
+    changed this way: pocketsphinx reads that file after them. Measured on the tuning set:
+    ``topn`` 8 +2 points of commands but -6 of out-of-grammar rejection and +40 ms; frequency
+    warping (``warp_type``/``warp_params``, 0.86-1.14) changed no voice by more than noise."""
     loglevel: str = "FATAL"
 
 
@@ -283,11 +304,10 @@ def grammar_transitions(phrases: Sequence[str], weights: Optional[dict[str, floa
 class Recognizer:
     """Recognise spoken commands from 16 kHz mono 16-bit PCM.
 
-    Construction loads the model and compiles the grammars (~1 s with ~1,800 phrases);
-    :meth:`recognize` then takes ~150-175 ms of CPU median for a short command on one core
-    (grammar ~75 ms, phone loop ~45 ms, safety pass ~20 ms, safety-only last resort ~15 ms when
-    the result is weak); :meth:`spot_safety` ~23 ms. Not thread-safe: one instance per thread
-    (pocketsphinx holds the GIL while decoding, so threads do not run passes in parallel).
+    Construction loads the model and compiles the grammars (~1 s); :meth:`recognize` then
+    takes ~105 ms of CPU median (p90 ~205 ms, when the extended grammar and the safety passes
+    are needed) on one core; :meth:`spot_safety` ~25 ms. Not thread-safe: one instance per
+    thread (pocketsphinx holds the GIL while decoding, so threads do not run passes in parallel).
 
     Args:
         phrases: The vocabulary; by default :func:`.phrases.collect_phrases` (NLU data + lexicon
@@ -296,7 +316,7 @@ class Recognizer:
     """
 
     COMMANDS, SAFETY, PHONES, CORE = "commands", "safety", "phones", "core"
-    SAFETY_ONLY = "safety_only"
+    SAFETY_ONLY, EXTENDED = "safety_only", "extended"
 
     def __init__(self, phrases: Optional[PhraseSet] = None,
                  config: Optional[RecognizerConfig] = None) -> None:
@@ -305,7 +325,7 @@ class Recognizer:
         self.config = config or RecognizerConfig()
         self.phrase_set = phrases if phrases is not None else collect_phrases()
         cfg = self.config
-        options: dict[str, object] = {}
+        options: dict[str, object] = dict(cfg.decoder_options)
         if not cfg.noise_fillers:
             options["fdict"] = str(_silence_only_fdict())
         featparams = pocketsphinx.get_model_path("en-us/en-us/feat.params")
@@ -344,10 +364,20 @@ class Recognizer:
         # competitors a tiny grammar forces *something* safe onto "next step" ("that hurts").
         competitors = [p for p in self._dedupe(list(CORE_PHRASES))
                        if p in self._phrase_lookup and not self.is_safety_phrase(p)]
-        # The documented vocabulary (core phrases) is what people say most: a higher prior.
-        core_weights = {p: cfg.core_weight for p in CORE_PHRASES if p in self._phrase_lookup}
-        self._add_grammar(self.COMMANDS, self.phrases, weights=core_weights)
+        # First grammar: the documented vocabulary only (few competitors, fast, accurate).
+        self.core_phrases: list[str] = [p for p in CORE_PHRASES if p in self._phrase_lookup]
+        self._add_grammar(self.COMMANDS, self.core_phrases)
+        # Second grammar, for what the first rejects: the short NLU examples ("move on",
+        # "switch sides"), with the documented vocabulary still the most likely.
+        n = cfg.extended_max_words
+        self.extended_phrases: list[str] = [
+            p for p in self.phrases if n and (p in CORE_PHRASES or len(p.split()) <= n)
+            and self.phrase_set.intents[p] - {LEXICON_INTENT}]
+        if self.extended_phrases:
+            core_weights = {p: cfg.core_weight for p in self.core_phrases}
+            self._add_grammar(self.EXTENDED, self.extended_phrases, weights=core_weights)
         self._core_competitors = frozenset(competitors)
+        self._passes: Optional[dict[str, _Pass]] = None  # the searches run for this utterance
         self._add_grammar(self.SAFETY, self.safety_phrases + competitors)
         self._add_grammar(self.SAFETY_ONLY, self.safety_phrases)
         self._last_phones = _Pass("", 0.0, 1, [], [])
@@ -398,10 +428,18 @@ class Recognizer:
     # --- decoding --------------------------------------------------------------------------
 
     def _decode(self, search: str, pcm: bytes) -> _Pass:
+        cache = self._passes
+        if cache is not None and search in cache:
+            if search == self.PHONES:
+                self._last_phones = cache[search]
+            return cache[search]
         d = self.phone_decoder if search == self.PHONES else self.decoder
         if search != self.PHONES:
             d.activate_search(search)
-        return self._run(d, pcm, search == self.PHONES)
+        result = self._run(d, pcm, search == self.PHONES)
+        if cache is not None:
+            cache[search] = result
+        return result
 
     def _run(self, d: object, pcm: bytes, phones: bool = False) -> _Pass:
         d.reinit_feat()  # type: ignore[attr-defined]  # reset noise / CMN tracking
@@ -438,10 +476,11 @@ class Recognizer:
             return CORE_PHRASES[text]
         return self.phrase_set.intent_of(text)
 
-    def scores(self, pcm: bytes, with_safety: bool = True) -> dict[str, object]:
+    def scores(self, pcm: bytes, with_safety: bool = True, main_search: str = COMMANDS
+               ) -> dict[str, object]:
         """Run the searches and return the raw material of a decision (for tuning / debugging):
         texts, confidences and whether the main text is a complete phrase."""
-        main = self._decode(self.COMMANDS, pcm)
+        main = self._decode(main_search, pcm)
         phones = self._decode(self.PHONES, pcm)
         frames = phones.frames
         canonical = self.canonical(main.text)
@@ -471,7 +510,8 @@ class Recognizer:
         out["core_conf"] = ((safety.score - phones.score) / phones.frames
                             if out["core_text"] else float("-inf"))
 
-    def decide(self, s: dict[str, object]) -> tuple[str, bool, float, str]:
+    def decide(self, s: dict[str, object], reject_threshold: Optional[float] = None
+               ) -> tuple[str, bool, float, str]:
         """Turn :meth:`scores` output into ``(text, rejected, confidence, source)``.
 
         Needs ``safety_text``/``safety_conf`` only when the main result is not an accepted
@@ -479,8 +519,10 @@ class Recognizer:
         pass lazily).
         """
         cfg = self.config
+        if reject_threshold is None:
+            reject_threshold = cfg.reject_threshold
         main_text, main_conf = str(s["main_text"]), float(s["main_conf"])  # type: ignore[arg-type]
-        main_ok = (bool(s["complete"]) and main_conf >= cfg.reject_threshold
+        main_ok = (bool(s["complete"]) and main_conf >= reject_threshold
                    and float(s["main_coverage"]) >= cfg.min_coverage)  # type: ignore[arg-type]
         if main_ok and self.is_safety_phrase(main_text):
             return main_text, False, main_conf, self.COMMANDS
@@ -517,36 +559,68 @@ class Recognizer:
                     return prefix, False, main_conf, self.COMMANDS
         return main_text, True, main_conf, "none"
 
-    def recognize(self, pcm: bytes) -> Result:
-        """Recognise one utterance (raw 16 kHz mono 16-bit PCM)."""
+    def decode_all(self, pcm: bytes) -> dict[str, _Pass]:
+        """Run every search on ``pcm`` (for tuning: :meth:`recognize` with ``passes`` then
+        replays the decision under any thresholds without decoding again)."""
+        return {s: self._decode(s, pcm) for s in (self.COMMANDS, self.EXTENDED, self.PHONES,
+                                                   self.SAFETY, self.SAFETY_ONLY)
+                if s != self.EXTENDED or self.extended_phrases}
+
+    def recognize(self, pcm: bytes, passes: Optional[dict[str, _Pass]] = None) -> Result:
+        """Recognise one utterance (raw 16 kHz mono 16-bit PCM); ``passes`` from
+        :meth:`decode_all` replace the decoding (the thresholds of :attr:`config` apply)."""
         t0 = time.perf_counter()
-        if len(pcm) < 3200:  # < 0.1 s: nothing to decode
+        if passes is None and len(pcm) < 3200:  # < 0.1 s: nothing to decode
             return Result("", True, (time.perf_counter() - t0) * 1000)
-        s = self.scores(pcm, with_safety=False)
+        # The phone loop and the safety passes are shared by both grammars.
+        self._passes = dict(passes) if passes is not None else {}
         try:
-            text, rejected, conf, source = self.decide(s)
+            text, rejected, conf, source = self._recognize_with(
+                self.COMMANDS, pcm, self.config.reject_threshold)
+            if rejected and self.extended_phrases:
+                alt = self._recognize_with(self.EXTENDED, pcm,
+                                           self.config.extended_reject_threshold)
+                if not alt[1]:
+                    text, rejected, conf, source = alt
+                    if source == self.COMMANDS:
+                        source = self.EXTENDED
+        finally:
+            self._passes = None
+        ms = (time.perf_counter() - t0) * 1000
+        if rejected:
+            return Result(text, True, ms, conf, False, None, source)
+        return Result(text, False, ms, conf, self.is_safety_phrase(text), self.intent_of(text),
+                      source)
+
+    def _recognize_with(self, main_search: str, pcm: bytes, reject_threshold: float
+                        ) -> tuple[str, bool, float, str]:
+        """One grammar's decision, with the safety passes and the safety-only last resort."""
+        s = self.scores(pcm, with_safety=False, main_search=main_search)
+        try:
+            text, rejected, conf, source = self.decide(s, reject_threshold)
         except KeyError:  # the safety pass is needed
             phones = self._last_phones
             self._add_safety_scores(s, self._decode(self.SAFETY, pcm), phones)
-            text, rejected, conf, source = self.decide(s)
-        weak = rejected or source == self.CORE or self.intent_of(text) is None
-        if weak and not self.is_safety_phrase(text):
-            # Last resort: could it be a safety phrase after all? (Also when the text is only a
-            # lexicon entry with no intent, e.g. "both", which espeak's "ow" is heard as.)
-            weak_only = rejected or self.intent_of(text) is None
+            text, rejected, conf, source = self.decide(s, reject_threshold)
+        if not self.is_safety_phrase(text):
+            # Could it be a safety phrase after all? The safety phrases alone are forced onto the
+            # audio. A weak result (rejected, or a lexicon entry with no intent, e.g. "both",
+            # which espeak's "ow" is heard as) gives way to any good fit. A command gives way if
+            # the safety phrase fits about as well: the grammar's beam search can prune the
+            # better path ("stop" lost to "hello" while "stop" alone scored higher).
+            weak = rejected or self.intent_of(text) is None
+            margin = self.config.safety_only_margin
+            if not weak and source == self.CORE:
+                margin = 0.0
             alone = self._decode(self.SAFETY_ONLY, pcm)
             phones = self._last_phones
             cfg = self.config
             so_conf = (alone.score - phones.score) / phones.frames if alone.text else -math.inf
             if (alone.text in self.safety_phrases and so_conf >= cfg.fallback_threshold
                     and _coverage(phones.words, alone.fillers) >= cfg.fallback_min_coverage
-                    and (weak_only or so_conf >= conf)):
+                    and (weak or so_conf >= conf - margin)):
                 text, rejected, conf, source = alone.text, False, so_conf, self.SAFETY
-        ms = (time.perf_counter() - t0) * 1000
-        if rejected:
-            return Result(text, True, ms, conf, False, None, source)
-        return Result(text, False, ms, conf, self.is_safety_phrase(text), self.intent_of(text),
-                      source)
+        return text, rejected, conf, source
 
     def spot_safety(self, pcm: bytes) -> Result:
         """Fast safety spotting for barge-in (while the coach is talking).

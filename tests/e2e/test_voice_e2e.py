@@ -64,11 +64,11 @@ SPEEDS = (150, 170, 190)
 def test_safety_phrases_come_out_as_their_safety_intent(recognizer, servers):
     """13 safety phrases x 4 voices x 3 speeds x clean / sox pink noise at 15 dB = 312 clips.
 
-    Issue 4 asks for every one. Measured 2026-11-23: 311 or 310 of 312 depending on the noise
-    sample (a fast "ouch", a noisy "that hurts" rejected at the margin). So the strict guarantee
-    tested is the one the product relies on: a safety phrase is never taken for a command that
-    moves the session on; a miss is only "not understood" (during a hold the coach then says
-    "If anything hurts, say stop."). Recall itself has a floor; the misses are listed."""
+    Issue 4 asks for every one. Measured 2026-11-24: 311 of 312 (a fast clean "ouch" rejected
+    at the margin; 2026-11-23, before the core/extended grammars: 310-311). So the strict
+    guarantee tested is the one the product relies on: a safety phrase is never taken for a
+    command that moves the session on; a miss is only "not understood", which pauses a running
+    hold. Recall itself has a floor; the misses are listed."""
     results = []
     for voice in VOICES:
         for cond in NOISE:
@@ -91,8 +91,9 @@ def test_out_of_grammar_speech_rarely_becomes_a_command(recognizer, servers):
                 heard[(phrase, voice, cond)] = (res.text, intent)
     taken = {k: v for k, v in heard.items() if v[1] is not None and v[1] not in NOT_A_COMMAND}
     moving = {k: v for k, v in taken.items() if v[1] not in contract.SAFETY_INTENTS}
-    # Issue 4 asks for none. Measured 2026-11-23: 14 of 96 (8 commands, 6 false safety stops,
-    # e.g. "read me the news" -> "repeat that"). These floors catch regressions; the benchmark
+    # Issue 4 asks for none. Measured 2026-11-24: 10 of 96 (5 commands, all "read me the news"
+    # -> "repeat that" / "previous"; 5 false safety stops; 2026-11-23: 14, 8 commands). These
+    # floors catch regressions; the benchmark
     # reports the rate on other voices. A false safety stop only pauses the coach.
     assert len(moving) <= 0.10 * len(heard), moving
     assert len(taken) <= 0.20 * len(heard), taken
