@@ -45,13 +45,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from stretch_coach import contract  # noqa: E402
-from stretch_coach.chat import Chat  # noqa: E402
 from stretch_coach.devservers import Servers  # noqa: E402
 from stretch_coach.voice import SAMPLE_RATE  # noqa: E402
 from stretch_coach.voice.audio_gen import synthesize  # noqa: E402
 from stretch_coach.voice.phrases import iter_nlu_examples, normalize  # noqa: E402
 from stretch_coach.voice.recognizer import Recognizer  # noqa: E402
-from stretch_coach.voice.session import Speaker, VoiceSession, feed_realtime  # noqa: E402
+from stretch_coach.voice.client import VoiceClient  # noqa: E402
+from stretch_coach.voice.session import Speaker, feed_realtime  # noqa: E402
 from stretch_coach.voice.tts import Player  # noqa: E402
 from stretch_coach.voice.vad import VAD_AGGRESSIVENESS, UtteranceDetector  # noqa: E402
 from stretch_coach.voice.worker import RecognizerProcess  # noqa: E402
@@ -79,21 +79,14 @@ def percentile(xs: list[float], q: float) -> Optional[float]:
     return round(xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))], 1)
 
 
-class Run:
+class Run(VoiceClient):
     """One voice x condition: a session, a socket.io connection, a fresh conversation."""
 
     def __init__(self, url: str, recognizer: Any, name: str, vad: int) -> None:
-        self.replies: list[str] = []
-        self.speaker = Speaker(Player("null", simulate=False))
-        self.chat = Chat(url, f"bench-{name}-{time.time_ns()}", on_text=self._on_text)
-        self.session = VoiceSession(recognizer, self.chat.send, self.speaker,
-                                    detector=UtteranceDetector(aggressiveness=vad))
-        self.chat.connect()
-        self.last = time.monotonic()
-
-    def _on_text(self, text: str) -> None:
-        self.last = time.monotonic()
-        self.session.on_coach(text)
+        super().__init__(url, f"bench-{name}-{time.time_ns()}", recognizer,
+                         Speaker(Player("null", simulate=False)),
+                         detector=UtteranceDetector(aggressiveness=vad))
+        self.connect()
 
     def hear(self, pcm: bytes, tail_s: float) -> tuple[Any, float]:
         """Play ``pcm`` (lead-in + speech + ``tail_s`` of room) in real time; return the turn
@@ -108,15 +101,11 @@ class Run:
             if turns and (turns[-1].sent is None or turns[-1].first_audio is not None):
                 break
             time.sleep(0.005)
-        while time.monotonic() - self.last < 0.25:  # let the rest of the replies arrive
+        while time.monotonic() - self.last_message_at < 0.25:  # let the rest arrive
             time.sleep(0.02)
         self.speaker.wait_idle(5)
         turns = self.session.turns[n_before:]
         return (turns[-1] if turns else None), t0 + speech_end_offset
-
-    def close(self) -> None:
-        self.chat.close()
-        self.speaker.close()
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -7,7 +7,7 @@ The tuning set: 13 voices (9 espeak-ng variants and flite's 4 voices built from 
 real speakers; none of them is a benchmark voice), the documented phrases of
 :data:`stretch_coach.voice.phrases.CORE_PHRASES`, natural variants of them that are *not* in the
 core grammar, and 26 sentences that are no command (other assistants' requests and the chatter
-of two partners; none is in ``bench/voice_set.yml``). Every clip is said at a random speed,
+of two partners; none is in ``bench/voice_set.yml``), and the bare pain ratings ("six"), which are reported on their own. Every clip is said at a random speed,
 clean and with pink noise at 15 dB SNR, as in the benchmark.
 
 Every search (core grammar, extended grammar, phone loop, safety passes) is decoded once per
@@ -35,7 +35,7 @@ import multiprocessing as mp
 import random
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from stretch_coach import contract as C  # noqa: E402
 from stretch_coach.voice.audio_gen import synthesize  # noqa: E402
-from stretch_coach.voice.phrases import CORE_PHRASES  # noqa: E402
+from stretch_coach.voice.phrases import CORE_PHRASES, RATING_WORDS  # noqa: E402
 from stretch_coach.voice.recognizer import Recognizer, RecognizerConfig  # noqa: E402
 
 VOICES = ("en-us+m1", "en-us+m6", "en-us+f1", "en-us+f3", "en-us+klatt2", "en-us+Andy",
@@ -56,7 +56,7 @@ VARIANTS = {  # natural wordings that are not core phrases (some are in the exte
     "a little harder": C.HARDER, "go easy": C.EASIER, "how much longer": C.HOW_LONG_LEFT,
     "my knee hurts": C.DISCOMFORT, "that's enough": C.TOO_MUCH_PRESSURE, "hold on": C.PAUSE,
     "stop please": C.STOP_SESSION, "owww": C.DISCOMFORT, "it's too much": C.TOO_MUCH_PRESSURE,
-    "lighter please": C.EASIER, "one more time": C.REPEAT, "sure": C.AFFIRM, "nope": C.DENY,
+    "lighter please": C.TOO_MUCH_PRESSURE, "one more time": C.REPEAT, "sure": C.AFFIRM, "nope": C.DENY,
 }
 NOT_COMMANDS = (
     "what time does the shop close", "send a text to john", "is it going to rain",
@@ -85,21 +85,23 @@ GRID: Dict[str, List[float]] = {
 }
 
 Clip = Dict[str, Any]
+RATING = "rating"  # a bare pain rating ("six"): reported on its own, not in the objective
 
 
 def clips(cache: Path) -> List[Clip]:
     """Synthesise (once; cached as raw PCM) every item in every voice and condition."""
     cache.mkdir(parents=True, exist_ok=True)
-    items = [(t, i) for t, i in CORE_PHRASES.items()] + list(VARIANTS.items())
-    items += [(t, None) for t in NOT_COMMANDS]
+    items = list(CORE_PHRASES.items()) + list(VARIANTS.items())
+    items += [(t, None) for t in NOT_COMMANDS] + [(t, RATING) for t in RATING_WORDS]
     rng = random.Random(7)
     out = []
     for voice in VOICES:
         for cond in ("clean", "noisy"):
             for text, intent in items:
                 speed = rng.choice(SPEEDS)
-                kind = "oog" if intent is None else (
-                    "safety" if intent in C.SAFETY_INTENTS else "command")
+                kind = ("oog" if intent is None else "rating" if intent == RATING else
+                        "safety" if intent in C.SAFETY_INTENTS else "command")
+                intent = C.DISCOMFORT if intent == RATING else intent
                 key = hashlib.md5(f"{text}|{voice}|{speed}|{cond}".encode()).hexdigest()
                 path = cache / f"{key}.raw"
                 if not path.exists():
@@ -140,9 +142,19 @@ def metrics(rows: List[Tuple[Clip, Any]], key: Any = lambda c: "all") -> Dict[st
             tally(f"safety_exact/{g}", accepted and r.safety and r.intent == c["intent"])
             tally(f"safety_any/{g}", accepted and r.safety)
             tally(f"safety_taken_for_command/{g}", accepted and not r.safety)
+        elif c["kind"] == "rating":
+            tally(f"ratings/{g}", accepted and r.intent == c["intent"])
         else:
             tally(f"not_command_rejected/{g}", not accepted)
     return {k: round(100.0 * v[0] / v[1], 1) for k, v in sorted(counts.items())}
+
+
+def _missed(c: Clip, r: Any) -> bool:
+    if c["kind"] == "oog":
+        return not r.rejected
+    if c["kind"] == "safety":
+        return r.rejected or not r.safety
+    return r.rejected or r.intent != c["intent"]  # command, rating
 
 
 def objective(m: Dict[str, float]) -> float:
@@ -156,6 +168,8 @@ def main() -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cache", type=Path, default=ROOT / "build" / "voice_tune")
     ap.add_argument("--report", action="store_true", help="only report the current defaults")
+    ap.add_argument("--misses", type=int, default=0, metavar="N",
+                    help="with --report: also list the N commonest misses of each kind")
     args = ap.parse_args()
     t0 = time.time()
     corpus = clips(args.cache)
@@ -169,8 +183,14 @@ def main() -> int:
         rec.config = dataclasses.replace(RecognizerConfig(), **settings)
         return [(c, rec.recognize(b"", passes=p)) for c, p in zip(corpus, passes, strict=True)]
 
-    print("current defaults:", json.dumps(metrics(run({}), key=lambda c: c["cond"])))
+    current = run({})
+    print("current defaults:", json.dumps(metrics(current, key=lambda c: c["cond"])))
     if args.report:
+        for kind in ("command", "safety", "rating", "oog"):
+            misses = Counter((c["text"], "(rejected)" if r.rejected else r.text)
+                             for c, r in current if c["kind"] == kind and _missed(c, r))
+            for (said, heard), n in misses.most_common(args.misses):
+                print(f"  {kind:8} {n:3}  {said!r} -> {heard!r}")
         return 0
     best_settings: Dict[str, float] = {}
     best = objective(metrics(run(best_settings)))

@@ -162,10 +162,11 @@ def print_turn(turn: Any) -> None:
 
 
 def run_listen(args: argparse.Namespace) -> int:
-    from stretch_coach.chat import Chat, session_id
+    from stretch_coach.chat import session_id
 
+    from .client import VoiceClient
     from .mic import Microphone, input_problem
-    from .session import Speaker, VoiceSession
+    from .session import Speaker
     from .tts import Player
     from .worker import RecognizerProcess
 
@@ -182,17 +183,14 @@ def run_listen(args: argparse.Namespace) -> int:
     speaker = Speaker(player, args.voice, args.speed,
                       Path(args.speak_to) if args.speak_to else None)
 
-    def on_text(text: str) -> None:
-        print(f"Coach: {text}", flush=True)
-        session.on_coach(text)
-
-    chat = Chat(args.url, args.session or session_id(args.new), on_text=on_text)
-    session = VoiceSession(recognizer, chat.send, speaker, on_turn=print_turn,
-                           echo_guard=args.echo_guard)
+    client = VoiceClient(args.url, args.session or session_id(args.new), recognizer, speaker,
+                         on_coach_text=lambda text: print(f"Coach: {text}", flush=True),
+                         on_turn=print_turn, echo_guard=args.echo_guard)
     try:
-        chat.connect(timeout=30)
+        client.connect(timeout=30)
     except Exception as exc:  # noqa: BLE001
         print(f"Can't reach the coach at {args.url}: {exc}", file=sys.stderr)
+        speaker.close()
         recognizer.close()
         return SERVER_EXIT
     if player.backend == "null":
@@ -203,15 +201,14 @@ def run_listen(args: argparse.Namespace) -> int:
         with Microphone(args.device) as mic:
             while True:
                 pcm, t = mic.read()
-                session.feed(pcm, t)
+                client.session.feed(pcm, t)
     except KeyboardInterrupt:
         pass
     except RuntimeError as exc:
         print(f"Microphone failed: {exc}", file=sys.stderr)
         return NO_MIC_EXIT
     finally:
-        speaker.close()
-        chat.close()
+        client.close()
         recognizer.close()
     return 0
 

@@ -95,8 +95,9 @@ CORE_PHRASES: Mapping[str, str] = {
     "how does the seated one work": contract.ASK_HOW_TO,
     "how does the standing one work": contract.ASK_HOW_TO,
     "how does the wrist pull work": contract.ASK_HOW_TO,
+    # The answers to the coach's own question "How bad is it, from zero to ten?" (below).
 }
-"""Phrases always in the grammar, with the intent each one stands for."""
+"""Phrases always in the grammar (the first, small one), with the intent each one stands for."""
 
 LEXICON_INTENT = "lexicon"
 """Pseudo-intent recorded for phrases that come only from the lexicon."""
@@ -126,6 +127,13 @@ _UNITS = ("zero one two three four five six seven eight nine ten eleven twelve t
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 _ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "6": "sixth",
              "7": "seventh", "8": "eighth", "9": "ninth", "10": "tenth"}
+
+CORE_PHRASES = {**CORE_PHRASES, **{f"{n} out of ten": contract.DISCOMFORT for n in _UNITS[:11]}}
+
+RATING_WORDS: Mapping[str, str] = {n: contract.DISCOMFORT for n in _UNITS[:11]}
+"""The bare answers to "from zero to ten?" ("six"). Always in the phrase set, but not core
+phrases: single short words, in the first grammar they drew other short commands ("sure" and
+"help" were heard as "two" on the tuning voices); "six out of ten" is core."""
 
 
 def number_to_words(n: int) -> str:
@@ -393,7 +401,7 @@ def collect_phrases(nlu_dir: Union[str, Path] = DEFAULT_NLU_DIR,
         else:
             result.add(phrase, intent)
 
-    for phrase, intent in CORE_PHRASES.items():
+    for phrase, intent in list(CORE_PHRASES.items()) + list(RATING_WORDS.items()):
         consider(phrase, intent)
     for intent, example in iter_nlu_examples(nlu_dir):
         if intent not in EXCLUDED_INTENTS:

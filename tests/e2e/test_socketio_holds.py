@@ -115,6 +115,16 @@ def test_pause_stops_the_cues_and_resume_brings_them_back(sock):
     assert release[0] - resume_t == pytest.approx((30 - elapsed_before) * SCALE, abs=TOLERANCE)
 
 
+def test_unclear_speech_during_a_hold_pauses_it(sock):
+    # what the voice client sends for speech it could not recognise: maybe a missed pain report
+    start_seated_hold(sock)
+    reply = sock.say("/nlu_fallback", settle=0.3)
+    assert first(reply, "paused"), reply
+    quiet = sock.collect(2.0)
+    assert not first(quiet, "more seconds", "release", "again", "let go", "almost"), quiet
+    assert first(sock.say("resume", settle=0.1), "to go"), "the hold continues on resume"
+
+
 def test_discomfort_cancels_the_running_hold(sock):
     start_seated_hold(sock)
     reply = sock.say("ouch", settle=0.3)

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator
 
 import numpy as np
 import pytest
@@ -25,12 +25,12 @@ if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
     pytest.skip("espeak-ng and sox are needed to generate test audio", allow_module_level=True)
 
 from stretch_coach import contract  # noqa: E402
-from stretch_coach.chat import Chat  # noqa: E402
 from stretch_coach.voice import SAMPLE_RATE  # noqa: E402
 from stretch_coach.voice.audio import write_wav  # noqa: E402
 from stretch_coach.voice.audio_gen import add_noise, synthesize  # noqa: E402
 from stretch_coach.voice.recognizer import Recognizer  # noqa: E402
-from stretch_coach.voice.session import Speaker, VoiceSession, feed_realtime  # noqa: E402
+from stretch_coach.voice.client import VoiceClient  # noqa: E402
+from stretch_coach.voice.session import Speaker, feed_realtime  # noqa: E402
 from stretch_coach.voice.tts import Player  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.voice]
@@ -64,8 +64,8 @@ SPEEDS = (150, 170, 190)
 def test_safety_phrases_come_out_as_their_safety_intent(recognizer, servers):
     """13 safety phrases x 4 voices x 3 speeds x clean / sox pink noise at 15 dB = 312 clips.
 
-    Issue 4 asks for every one. Measured 2026-11-24: 311 of 312 (a fast clean "ouch" rejected
-    at the margin; 2026-11-23, before the core/extended grammars: 310-311). So the strict
+    Issue 4 asks for every one. Measured 2026-11-24: 310 of 312 (a clean "stop" and a fast
+    clean "ouch" rejected at the margin; 2026-11-23, with one big grammar: 310-311). So the strict
     guarantee tested is the one the product relies on: a safety phrase is never taken for a
     command that moves the session on; a miss is only "not understood", which pauses a running
     hold. Recall itself has a floor; the misses are listed."""
@@ -91,9 +91,9 @@ def test_out_of_grammar_speech_rarely_becomes_a_command(recognizer, servers):
                 heard[(phrase, voice, cond)] = (res.text, intent)
     taken = {k: v for k, v in heard.items() if v[1] is not None and v[1] not in NOT_A_COMMAND}
     moving = {k: v for k, v in taken.items() if v[1] not in contract.SAFETY_INTENTS}
-    # Issue 4 asks for none. Measured 2026-11-24: 10 of 96 (5 commands, all "read me the news"
-    # -> "repeat that" / "previous"; 5 false safety stops; 2026-11-23: 14, 8 commands). These
-    # floors catch regressions; the benchmark
+    # Issue 4 asks for none. Measured 2026-11-24: 17 of 96 (6 commands, all "read me the news"
+    # -> "repeat that" / "previous"; 11 false safety stops, the pain ratings "N out of ten" now
+    # being core phrases; 2026-11-23: 14, 8 commands). These floors catch regressions; the benchmark
     # reports the rate on other voices. A false safety stop only pauses the coach.
     assert len(moving) <= 0.10 * len(heard), moving
     assert len(taken) <= 0.20 * len(heard), taken
@@ -108,19 +108,13 @@ def room(seconds: float) -> bytes:
     return add_noise(z, np.random.default_rng(1)).astype("<i2").tobytes()
 
 
-class Loop:
-    """A VoiceSession wired to the real server over socket.io, as `make voice` wires it."""
+class Loop(VoiceClient):
+    """The voice loop wired to the real server over socket.io, as `make voice` wires it."""
 
     def __init__(self, servers, recognizer, simulate: bool, speak_to=None) -> None:
-        self.speaker = Speaker(Player("null", simulate=simulate), speak_to=speak_to)
-        self.chat = Chat(servers.url, f"voice-{time.time_ns()}", on_text=self._on_text)
-        self.session = VoiceSession(recognizer, self.chat.send, self.speaker)
-        self.heard: List[str] = []
-        self.chat.connect()
-
-    def _on_text(self, text: str) -> None:
-        self.heard.append(text)
-        self.session.on_coach(text)
+        super().__init__(servers.url, f"voice-{time.time_ns()}", recognizer,
+                         Speaker(Player("null", simulate=simulate), speak_to=speak_to))
+        self.connect()
 
     def say(self, text: str, voice: str = "en-us+f2") -> None:
         feed_realtime(self.session, synthesize(text, voice, 165).pcm + room(0.6))
@@ -132,10 +126,6 @@ class Loop:
                 return True
             time.sleep(0.02)
         return False
-
-    def close(self) -> None:
-        self.chat.close()
-        self.speaker.close()
 
 
 @pytest.fixture

@@ -204,6 +204,30 @@ def test_documented_wordings_are_in_the_grammar(recognizer: Recognizer) -> None:
         assert recognizer.intent_of(phrase) == intent
 
 
+def test_core_grammar_is_the_documented_vocabulary(recognizer: Recognizer) -> None:
+    core, extended = set(recognizer.core_phrases), set(recognizer.extended_phrases)
+    assert {"next step", "ouch", "three out of ten", "the wrist pull"} <= core
+    assert "six" in extended and "six" not in core  # a bare rating: second grammar only
+    assert "move on" not in core and "move on" in extended  # an NLU example, not documented
+    assert core <= extended  # the second grammar still holds the documented phrases
+    assert all(len(p.split()) <= 3 for p in extended - core)
+
+
+def test_a_wording_only_the_nlu_data_has_is_understood(
+        recognizer: Recognizer) -> None:
+    res = recognizer.recognize(speak("switch sides", "en-us+f2"))
+    assert not res.rejected and res.intent == "switch_legs", res
+
+
+def test_replaying_the_passes_gives_the_same_decision(recognizer: Recognizer) -> None:
+    for text in ("harder", "play some music", "that hurts"):
+        pcm = speak(text, "en-us+klatt3", "noisy")
+        live = recognizer.recognize(pcm)
+        replayed = recognizer.recognize(b"", passes=recognizer.decode_all(pcm))
+        assert (live.text, live.rejected, live.safety, live.source) == \
+            (replayed.text, replayed.rejected, replayed.safety, replayed.source)
+
+
 @pytest.mark.parametrize("voice", TEST_VOICES)
 def test_spot_safety_catches_safety_phrases(recognizer: Recognizer, voice: str) -> None:
     missed = []
