@@ -22,7 +22,8 @@ Reported:
   nlu_fallback;
 * latency, end of speech -> first reply audio: the end of speech is where espeak's audio ends
   (known exactly), the first reply audio is when its WAV is handed to the player. Median, p95.
-Voices default to four US English espeak variants that were *not* used to tune the recogniser.
+Voices default to four US English espeak variants that were *not* used to tune the recogniser
+(bench/voice_tune.py tunes on 13 others).
 Results go to stdout and results/voice_bench.json.
 """
 

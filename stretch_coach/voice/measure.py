@@ -32,7 +32,7 @@ OUT_OF_GRAMMAR: tuple[str, ...] = (
     "what's the capital of france", "remind me to buy milk", "start the dishwasher",
     "translate this into spanish", "play some music", "what is the weather like tomorrow",
 )
-"""Held-out sentences (the first ten were not used to tune the thresholds)."""
+"""Sentences that are no command (`bench/voice_tune.py` tunes on other ones)."""
 
 
 def _intents(rec: Recognizer, text: str) -> set[str]:

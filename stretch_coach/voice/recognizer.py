@@ -2,7 +2,7 @@
 
 How one utterance is decoded (finite-state grammars on one :class:`pocketsphinx.Decoder`):
 
-1. ``commands`` -- the documented vocabulary only (:data:`.phrases.CORE_PHRASES`, ~55 phrases:
+1. ``commands`` -- the documented vocabulary only (:data:`.phrases.CORE_PHRASES`, ~65 phrases:
    what the README and the coach's prompts teach), as a minimal word automaton with a uniform
    prior. Few competitors make it accurate and fast (~40 ms). If no complete phrase survives the
    search, pocketsphinx returns a partial path; that alone marks the utterance as out of grammar.
@@ -16,7 +16,7 @@ How one utterance is decoded (finite-state grammars on one :class:`pocketsphinx.
    finds it, and it wins if its confidence is good and not much worse than the main result. This
    errs towards safety on purpose: a false "pause" is cheap, a missed "that hurts" is not.
 4. ``extended`` -- only when the core grammar rejects the utterance: the NLU training examples
-   of up to :attr:`RecognizerConfig.extended_max_words` words ("move on", "switch sides"; ~830
+   of up to :attr:`RecognizerConfig.extended_max_words` words ("move on", "switch sides"; ~850
    phrases, the core ones weighted up), with a stricter threshold. One big grammar of every NLU
    example (1,800 phrases) was measured worse on every count: on the tuning voices commands 74 %
    against 76-80 %, commands taken for safety 7.3 % against 4.5-6 %, and 70 % slower.
