@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 from stretch_coach import contract as C  # noqa: E402
 from stretch_coach.voice.audio_gen import synthesize  # noqa: E402
 from stretch_coach.voice.phrases import CORE_PHRASES, RATING_WORDS  # noqa: E402
-from stretch_coach.voice.recognizer import Recognizer, RecognizerConfig  # noqa: E402
+from stretch_coach.voice.recognizer import EXPECT_RATING, Recognizer, RecognizerConfig  # noqa: E402
 
 VOICES = ("en-us+m1", "en-us+m6", "en-us+f1", "en-us+f3", "en-us+klatt2", "en-us+Andy",
           "en-us+Annie", "en-us+Mike", "en-us+Rob", "flite:slt", "flite:rms", "flite:awb",
@@ -142,8 +142,9 @@ def metrics(rows: List[Tuple[Clip, Any]], key: Any = lambda c: "all") -> Dict[st
             tally(f"safety_exact/{g}", accepted and r.safety and r.intent == c["intent"])
             tally(f"safety_any/{g}", accepted and r.safety)
             tally(f"safety_taken_for_command/{g}", accepted and not r.safety)
-        elif c["kind"] == "rating":
-            tally(f"ratings/{g}", accepted and r.intent == c["intent"])
+        elif c["kind"] in ("rating", "rating_asked"):
+            name = "ratings" if c["kind"] == "rating" else "ratings_when_asked"
+            tally(f"{name}/{g}", accepted and r.intent == c["intent"])
         else:
             tally(f"not_command_rejected/{g}", not accepted)
     return {k: round(100.0 * v[0] / v[1], 1) for k, v in sorted(counts.items())}
@@ -181,12 +182,16 @@ def main() -> int:
 
     def run(settings: Dict[str, float]) -> List[Tuple[Clip, Any]]:
         rec.config = dataclasses.replace(RecognizerConfig(), **settings)
-        return [(c, rec.recognize(b"", passes=p)) for c, p in zip(corpus, passes, strict=True)]
+        rows = [(c, rec.recognize(b"", passes=p)) for c, p in zip(corpus, passes, strict=True)]
+        # the ratings again, as answers to the coach's "from zero to ten?"
+        rows += [(dict(c, kind="rating_asked"), rec.recognize(b"", passes=p, expect=EXPECT_RATING))
+                 for c, p in zip(corpus, passes, strict=True) if c["kind"] == "rating"]
+        return rows
 
     current = run({})
     print("current defaults:", json.dumps(metrics(current, key=lambda c: c["cond"])))
     if args.report:
-        for kind in ("command", "safety", "rating", "oog"):
+        for kind in ("command", "safety", "rating", "rating_asked", "oog"):
             misses = Counter((c["text"], "(rejected)" if r.rejected else r.text)
                              for c, r in current if c["kind"] == kind and _missed(c, r))
             for (said, heard), n in misses.most_common(args.misses):

@@ -21,6 +21,10 @@ How one utterance is decoded (finite-state grammars on one :class:`pocketsphinx.
    example (1,800 phrases) was measured worse on every count: on the tuning voices commands 74 %
    against 76-80 %, commands taken for safety 7.3 % against 4.5-6 %, and 70 % slower.
 
+While the coach waits for a pain rating (``expect=EXPECT_RATING``: it has just asked "from zero
+to ten?"), the first grammar is ``ratings``: the core phrases plus the bare numbers ("six"),
+which are otherwise only in the second grammar (as core phrases they drew "sure" -> "two").
+
 Phrases are de-duplicated by pronunciation (phones, word boundaries ignored); of a set of
 homophones the core / correctly spelled phrase is kept ("too much pressure", not the NLU typo "to
 much pressure"), and a hypothesis is mapped back to the kept phrase (:meth:`Recognizer.canonical`)
@@ -56,11 +60,16 @@ from typing import Iterable, Optional, Sequence
 
 from stretch_coach import contract
 
-from .phrases import CORE_PHRASES, LEXICON_INTENT, SAFETY_PHRASES, PhraseSet, collect_phrases
+from .phrases import (CORE_PHRASES, LEXICON_INTENT, RATING_WORDS, SAFETY_PHRASES, PhraseSet,
+                      collect_phrases)
 
 log = logging.getLogger(__name__)
 
 SAFETY_INTENTS: frozenset[str] = frozenset(contract.SAFETY_INTENTS)
+
+EXPECT_RATING = "rating"
+"""``recognize(..., expect=EXPECT_RATING)``: the coach has just asked for a pain rating, so the
+first grammar also holds the bare ratings ("six")."""
 
 
 @dataclass(frozen=True)
@@ -316,7 +325,7 @@ class Recognizer:
     """
 
     COMMANDS, SAFETY, PHONES, CORE = "commands", "safety", "phones", "core"
-    SAFETY_ONLY, EXTENDED = "safety_only", "extended"
+    SAFETY_ONLY, EXTENDED, RATINGS = "safety_only", "extended", "ratings"
 
     def __init__(self, phrases: Optional[PhraseSet] = None,
                  config: Optional[RecognizerConfig] = None) -> None:
@@ -367,6 +376,9 @@ class Recognizer:
         # First grammar: the documented vocabulary only (few competitors, fast, accurate).
         self.core_phrases: list[str] = [p for p in CORE_PHRASES if p in self._phrase_lookup]
         self._add_grammar(self.COMMANDS, self.core_phrases)
+        # The first grammar while the coach waits for a pain rating: with the bare numbers.
+        self._add_grammar(self.RATINGS, self.core_phrases + [
+            p for p in RATING_WORDS if p in self._phrase_lookup and p not in self.core_phrases])
         # Second grammar, for what the first rejects: the short NLU examples ("move on",
         # "switch sides"), with the documented vocabulary still the most likely.
         n = cfg.extended_max_words
@@ -562,21 +574,24 @@ class Recognizer:
     def decode_all(self, pcm: bytes) -> dict[str, _Pass]:
         """Run every search on ``pcm`` (for tuning: :meth:`recognize` with ``passes`` then
         replays the decision under any thresholds without decoding again)."""
-        return {s: self._decode(s, pcm) for s in (self.COMMANDS, self.EXTENDED, self.PHONES,
-                                                   self.SAFETY, self.SAFETY_ONLY)
+        return {s: self._decode(s, pcm) for s in (self.COMMANDS, self.RATINGS, self.EXTENDED,
+                                                   self.PHONES, self.SAFETY, self.SAFETY_ONLY)
                 if s != self.EXTENDED or self.extended_phrases}
 
-    def recognize(self, pcm: bytes, passes: Optional[dict[str, _Pass]] = None) -> Result:
+    def recognize(self, pcm: bytes, passes: Optional[dict[str, _Pass]] = None,
+                  expect: Optional[str] = None) -> Result:
         """Recognise one utterance (raw 16 kHz mono 16-bit PCM); ``passes`` from
-        :meth:`decode_all` replace the decoding (the thresholds of :attr:`config` apply)."""
+        :meth:`decode_all` replace the decoding (the thresholds of :attr:`config` apply);
+        ``expect=EXPECT_RATING`` when the coach has just asked for a pain rating."""
         t0 = time.perf_counter()
         if passes is None and len(pcm) < 3200:  # < 0.1 s: nothing to decode
             return Result("", True, (time.perf_counter() - t0) * 1000)
         # The phone loop and the safety passes are shared by both grammars.
         self._passes = dict(passes) if passes is not None else {}
         try:
+            first = self.RATINGS if expect == EXPECT_RATING else self.COMMANDS
             text, rejected, conf, source = self._recognize_with(
-                self.COMMANDS, pcm, self.config.reject_threshold)
+                first, pcm, self.config.reject_threshold)
             if rejected and self.extended_phrases:
                 alt = self._recognize_with(self.EXTENDED, pcm,
                                            self.config.extended_reject_threshold)

@@ -40,12 +40,18 @@ from typing import Any, Callable, List, Optional
 
 from . import SAMPLE_RATE, SAMPLE_WIDTH
 from .phrases import normalize
+from .recognizer import EXPECT_RATING
 from .tts import DEFAULT_SPEED, DEFAULT_VOICE, Player, Speech, synthesize
 from .vad import FRAME_BYTES, FRAME_MS, Utterance, UtteranceDetector
 
 log = logging.getLogger(__name__)
 
 FALLBACK_MESSAGE = "/nlu_fallback"
+
+RATING_QUESTION = "zero to ten"
+"""Every coach message that asks for a pain rating says this (``utter_ask_pain`` and
+``utter_pain_ask_again``; a test checks the domain). While the last message said it, the next
+utterance is decoded with the bare ratings ("six") in the first grammar."""
 """Sent for speech the recogniser rejected: Rasa runs the coach's re-prompt for it."""
 
 
@@ -222,6 +228,7 @@ class VoiceSession:
         self._last_t_end = 0.0  # clock time the last received sample was captured
         self._guess: Any = None  # the speculative Result for the utterance in progress
         self._awaiting: Optional[Turn] = None  # the last sent turn, until its first audio
+        self._expect: Optional[str] = None  # what the last coach message asked for
         self._lock = threading.Lock()
         speaker.on_start = self._on_audio
 
@@ -235,6 +242,7 @@ class VoiceSession:
                 if turn.first_reply is None:
                     turn.first_reply = self.clock()
                 turn.replies.append(text)
+            self._expect = EXPECT_RATING if RATING_QUESTION in text.lower() else None
         self.speaker.say(text)
 
     def _on_audio(self, text: str, speech: Speech, t: float) -> None:
@@ -286,6 +294,8 @@ class VoiceSession:
     def _recognize(self, pcm: bytes) -> Any:
         if self.speaker.busy and hasattr(self.recognizer, "spot_safety"):
             return self.recognizer.spot_safety(pcm)  # only safety matters while it talks
+        if self._expect is not None:
+            return self.recognizer.recognize(pcm, expect=self._expect)
         return self.recognizer.recognize(pcm)
 
     def _finish(self, utt: Utterance, early: bool) -> None:

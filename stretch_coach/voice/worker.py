@@ -31,9 +31,9 @@ def _serve(conn: Any, config: Optional[RecognizerConfig]) -> None:
             return
         if msg is None:
             return
-        method, pcm = msg
+        method, pcm, options = msg
         try:
-            conn.send(("ok", getattr(rec, method)(pcm)))
+            conn.send(("ok", getattr(rec, method)(pcm, **options)))
         except Exception as exc:  # noqa: BLE001
             conn.send(("error", repr(exc)))
 
@@ -58,16 +58,16 @@ class RecognizerProcess:
             self.close()
             raise RuntimeError(f"the recogniser process failed: {info}")
 
-    def _call(self, method: str, pcm: bytes) -> Result:
+    def _call(self, method: str, pcm: bytes, **options: Any) -> Result:
         with self._lock:
-            self._conn.send((method, pcm))
+            self._conn.send((method, pcm, options))
             status, value = self._conn.recv()
         if status != "ok":
             raise RuntimeError(f"recogniser: {value}")
         return value
 
-    def recognize(self, pcm: bytes) -> Result:
-        return self._call("recognize", pcm)
+    def recognize(self, pcm: bytes, expect: Optional[str] = None) -> Result:
+        return self._call("recognize", pcm, expect=expect)
 
     def spot_safety(self, pcm: bytes) -> Result:
         return self._call("spot_safety", pcm)

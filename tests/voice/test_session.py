@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 import pytest
@@ -22,9 +22,9 @@ if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
 from stretch_coach.voice import SAMPLE_RATE  # noqa: E402
 from stretch_coach.voice.audio_gen import add_noise, concat_with_silence, synthesize  # noqa: E402
 from stretch_coach.voice.mic import resample  # noqa: E402
-from stretch_coach.voice.recognizer import Result  # noqa: E402
-from stretch_coach.voice.session import (FALLBACK_MESSAGE, Speaker, VoiceSession,  # noqa: E402
-                                         feed_realtime)
+from stretch_coach.voice.recognizer import EXPECT_RATING, Result  # noqa: E402
+from stretch_coach.voice.session import (FALLBACK_MESSAGE, RATING_QUESTION, Speaker,  # noqa: E402
+                                         VoiceSession, feed_realtime)
 from stretch_coach.voice.tts import Player  # noqa: E402
 
 pytestmark = pytest.mark.voice
@@ -36,10 +36,12 @@ class Scripted:
     def __init__(self, *results: Result) -> None:
         self.results = list(results)
         self.calls: List[int] = []
+        self.expects: List[Optional[str]] = []
         self.spot_calls = 0
 
-    def recognize(self, pcm: bytes) -> Result:
+    def recognize(self, pcm: bytes, expect: Optional[str] = None) -> Result:
         self.calls.append(len(pcm))
+        self.expects.append(expect)
         return self.results[min(len(self.calls), len(self.results)) - 1]
 
     def spot_safety(self, pcm: bytes) -> Result:
@@ -203,3 +205,32 @@ def test_echo_guard_ignores_only_the_safety_words_the_coach_is_saying() -> None:
     feed_realtime(session, speech("ouch") + room(0.5))
     assert sent == ["ouch"] and session.turns[-1].action == "barge-in"
     speaker.close()
+
+
+def test_after_the_coach_asks_for_a_rating_the_answer_is_decoded_as_one() -> None:
+    rec = Scripted(ok("six", safety=True))
+    session, sent = make(rec)
+    session.on_coach("How bad is it, from zero to ten?")
+    session.speaker.wait_idle(5)
+    feed(session, speech("six") + room(1.0))
+    assert sent == ["six"] and set(rec.expects) == {EXPECT_RATING}
+    session.on_coach("Okay, a six. Ease off a little.")  # any other message ends the question
+    session.speaker.wait_idle(5)
+    n = len(rec.expects)
+    rec.results, rec.calls = [ok("next step")], []
+    feed(session, speech("next step") + room(1.0))
+    assert rec.expects[n:] and set(rec.expects[n:]) == {None}
+
+
+def test_every_rating_question_of_the_coach_says_the_marker() -> None:
+    import yaml
+
+    from stretch_coach.voice.phrases import PROJECT_ROOT
+
+    responses = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["responses"]
+    for name in ("utter_ask_pain", "utter_pain_ask_again"):
+        for variant in responses[name]:
+            assert RATING_QUESTION in variant["text"].lower(), (name, variant)
+    asking = {n for n, vs in responses.items() for v in vs
+              if RATING_QUESTION in v.get("text", "").lower()}
+    assert asking == {"utter_ask_pain", "utter_pain_ask_again"}

@@ -13,7 +13,7 @@ if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
     pytest.skip("espeak-ng and sox are needed to generate test audio", allow_module_level=True)
 
 from stretch_coach.voice.audio_gen import synthesize  # noqa: E402
-from stretch_coach.voice.recognizer import Recognizer  # noqa: E402
+from stretch_coach.voice.recognizer import EXPECT_RATING, Recognizer  # noqa: E402
 from stretch_coach.voice.worker import RecognizerProcess  # noqa: E402
 
 pytestmark = pytest.mark.voice
@@ -33,6 +33,9 @@ def test_same_answers_as_in_process(remote) -> None:
         assert (a.text, a.rejected, a.safety, a.intent) == (b.text, b.rejected, b.safety, b.intent)
         s1, s2 = local.spot_safety(pcm), remote.spot_safety(pcm)
         assert (s1.text, s1.rejected, s1.safety) == (s2.text, s2.rejected, s2.safety)
+    pcm = synthesize("seven", "en-us+f2").pcm  # the rating context crosses the process boundary
+    a = local.recognize(pcm, expect=EXPECT_RATING)
+    assert remote.recognize(pcm, expect=EXPECT_RATING).text == a.text == "seven"
 
 
 def test_other_threads_run_while_it_decodes(remote) -> None:
