@@ -36,6 +36,9 @@ SAFETY_PHRASES: tuple[str, ...] = ("stop", "ouch", "that hurts", "too much", "ea
                                    "ow")
 """Words that must always be recognised: they stop or soften the stretch."""
 
+_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+          "fourteen fifteen sixteen seventeen eighteen nineteen").split()
+
 CORE_PHRASES: Mapping[str, str] = {
     "stop": contract.STOP_SESSION,
     "stop stop": contract.STOP_SESSION,
@@ -95,7 +98,8 @@ CORE_PHRASES: Mapping[str, str] = {
     "how does the seated one work": contract.ASK_HOW_TO,
     "how does the standing one work": contract.ASK_HOW_TO,
     "how does the wrist pull work": contract.ASK_HOW_TO,
-    # The answers to the coach's own question "How bad is it, from zero to ten?" (below).
+    # The answers to the coach's own question "How bad is it, from zero to ten?".
+    **{f"{n} out of ten": contract.DISCOMFORT for n in _UNITS[:11]},
 }
 """Phrases always in the grammar (the first, small one), with the intent each one stands for."""
 
@@ -122,13 +126,9 @@ EXTRA_PRONUNCIATIONS: Mapping[str, str] = {
 deliberately left out: people do not say them, and they are dropped."""
 
 _ENTITY_MARKUP = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
-_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-          "fourteen fifteen sixteen seventeen eighteen nineteen").split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 _ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "6": "sixth",
              "7": "seventh", "8": "eighth", "9": "ninth", "10": "tenth"}
-
-CORE_PHRASES = {**CORE_PHRASES, **{f"{n} out of ten": contract.DISCOMFORT for n in _UNITS[:11]}}
 
 RATING_WORDS: Mapping[str, str] = {n: contract.DISCOMFORT for n in _UNITS[:11]}
 """The bare answers to "from zero to ten?" ("six"). Always in the phrase set, but not core

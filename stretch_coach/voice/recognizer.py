@@ -371,10 +371,9 @@ class Recognizer:
              + body_pain if all(self.decoder.lookup_word(w) for w in p.split())])
         # The safety pass competes the safety words against the core commands only: without
         # competitors a tiny grammar forces *something* safe onto "next step" ("that hurts").
-        competitors = [p for p in self._dedupe(list(CORE_PHRASES))
-                       if p in self._phrase_lookup and not self.is_safety_phrase(p)]
         # First grammar: the documented vocabulary only (few competitors, fast, accurate).
         self.core_phrases: list[str] = [p for p in CORE_PHRASES if p in self._phrase_lookup]
+        competitors = [p for p in self.core_phrases if not self.is_safety_phrase(p)]
         self._add_grammar(self.COMMANDS, self.core_phrases)
         # The first grammar while the coach waits for a pain rating: with the bare numbers.
         self._add_grammar(self.RATINGS, self.core_phrases + [
@@ -389,10 +388,10 @@ class Recognizer:
             core_weights = {p: cfg.core_weight for p in self.core_phrases}
             self._add_grammar(self.EXTENDED, self.extended_phrases, weights=core_weights)
         self._core_competitors = frozenset(competitors)
-        self._passes: Optional[dict[str, _Pass]] = None  # the searches run for this utterance
         self._add_grammar(self.SAFETY, self.safety_phrases + competitors)
         self._add_grammar(self.SAFETY_ONLY, self.safety_phrases)
         self._last_phones = _Pass("", 0.0, 1, [], [])
+        self._passes: Optional[dict[str, _Pass]] = None  # the searches run for this utterance
 
     # --- set-up ----------------------------------------------------------------------------
 
@@ -624,16 +623,13 @@ class Recognizer:
             # the safety phrase fits about as well: the grammar's beam search can prune the
             # better path ("stop" lost to "hello" while "stop" alone scored higher).
             weak = rejected or self.intent_of(text) is None
-            margin = self.config.safety_only_margin
-            if not weak and source == self.CORE:
-                margin = 0.0
             alone = self._decode(self.SAFETY_ONLY, pcm)
             phones = self._last_phones
             cfg = self.config
             so_conf = (alone.score - phones.score) / phones.frames if alone.text else -math.inf
             if (alone.text in self.safety_phrases and so_conf >= cfg.fallback_threshold
                     and _coverage(phones.words, alone.fillers) >= cfg.fallback_min_coverage
-                    and (weak or so_conf >= conf - margin)):
+                    and (weak or so_conf >= conf - cfg.safety_only_margin)):
                 text, rejected, conf, source = alone.text, False, so_conf, self.SAFETY
         return text, rejected, conf, source
 

@@ -20,9 +20,9 @@ Turn-taking, as a user would expect it:
   sent. Anything else heard while the coach talks is ignored (with open speakers it is mostly the
   coach's own voice); say it again when the coach is quiet.
 * **Not understood.** A short utterance the recogniser rejects is sent as ``/nlu_fallback``, so
-  the coach answers with its own short re-prompt and keeps the place (during a hold: "If anything
-  hurts, say stop", since it may have been a pain report the recogniser missed). Long rejected speech (over
-  3 s) is taken for the two partners talking to each other and ignored.
+  the coach answers with its own short re-prompt and keeps the place (during a running hold it
+  pauses the hold instead: it may have been a pain report the recogniser missed). Long rejected
+  speech (over 3 s) is taken for the two partners talking to each other and ignored.
 
 Every decision is kept as a :class:`Turn` (times on ``clock``, ``time.monotonic`` by default) so
 that the latency from the end of speech to the first reply audio can be measured.
@@ -47,12 +47,12 @@ from .vad import FRAME_BYTES, FRAME_MS, Utterance, UtteranceDetector
 log = logging.getLogger(__name__)
 
 FALLBACK_MESSAGE = "/nlu_fallback"
+"""Sent for speech the recogniser rejected: Rasa runs the coach's re-prompt for it."""
 
 RATING_QUESTION = "zero to ten"
 """Every coach message that asks for a pain rating says this (``utter_ask_pain`` and
 ``utter_pain_ask_again``; a test checks the domain). While the last message said it, the next
 utterance is decoded with the bare ratings ("six") in the first grammar."""
-"""Sent for speech the recogniser rejected: Rasa runs the coach's re-prompt for it."""
 
 
 @dataclass
@@ -294,9 +294,7 @@ class VoiceSession:
     def _recognize(self, pcm: bytes) -> Any:
         if self.speaker.busy and hasattr(self.recognizer, "spot_safety"):
             return self.recognizer.spot_safety(pcm)  # only safety matters while it talks
-        if self._expect is not None:
-            return self.recognizer.recognize(pcm, expect=self._expect)
-        return self.recognizer.recognize(pcm)
+        return self.recognizer.recognize(pcm, expect=self._expect)
 
     def _finish(self, utt: Utterance, early: bool) -> None:
         guess, self._guess = self._guess, None

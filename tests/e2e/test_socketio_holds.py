@@ -77,6 +77,10 @@ def start_seated_hold(sock: SocketUser) -> float:
     raise AssertionError("the hold did not start")
 
 
+HOLD_CUES = ("more seconds", "release", "again", "let go", "almost")
+"""Words of the coach's timed hold cues: none may arrive while a hold is paused or cancelled."""
+
+
 def first(msgs, *words):
     for t, text in msgs:
         if any(w in text.lower() for w in words):
@@ -104,7 +108,7 @@ def test_pause_stops_the_cues_and_resume_brings_them_back(sock):
     sock.say("pause", settle=0.1)
     paused_at = time.monotonic()
     quiet = sock.collect(2.0)
-    assert not first(quiet, "more seconds", "release", "again", "let go"), quiet
+    assert not first(quiet, *HOLD_CUES), quiet
     resumed = sock.say("resume", settle=0.1)
     assert first(resumed, "to go"), resumed  # "Hold, N seconds to go."
     resume_t = resumed[0][0]
@@ -121,7 +125,7 @@ def test_unclear_speech_during_a_hold_pauses_it(sock):
     reply = sock.say("/nlu_fallback", settle=0.3)
     assert first(reply, "paused"), reply
     quiet = sock.collect(2.0)
-    assert not first(quiet, "more seconds", "release", "again", "let go", "almost"), quiet
+    assert not first(quiet, *HOLD_CUES), quiet
     assert first(sock.say("resume", settle=0.1), "to go"), "the hold continues on resume"
 
 
@@ -130,7 +134,7 @@ def test_discomfort_cancels_the_running_hold(sock):
     reply = sock.say("ouch", settle=0.3)
     assert first(reply, "zero to ten"), reply
     later = sock.collect(2.5)
-    assert not first(later, "more seconds", "release", "again", "let go", "almost"), later
+    assert not first(later, *HOLD_CUES), later
 
 
 def test_how_long_left_and_hold_longer_during_a_hold(sock):
