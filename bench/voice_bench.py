@@ -5,7 +5,7 @@
 
 What happens, per voice x condition (clean; noisy = sox pink noise at 15 dB SNR): every phrase of
 bench/voice_set.yml is synthesised with espeak-ng (faint noise floor, 0.3 s lead-in) and played
-into a :class:`stretch_coach.voice.session.VoiceSession` at real-time pace, as a microphone would
+into a :class:`stretch_voice.session.VoiceSession` at real-time pace, as a microphone would
 deliver it, followed by 0.9 s of room noise (the noise of the noisy condition runs through the
 lead-in and the pause after the speech, as a fan or traffic would). The session finds the end of speech (webrtcvad),
 recognises it (pocketsphinx), sends the text over socket.io to a real Rasa server + action server
@@ -46,16 +46,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from stretch_coach import contract  # noqa: E402
-from stretch_coach.devservers import Servers  # noqa: E402
-from stretch_coach.voice import SAMPLE_RATE  # noqa: E402
-from stretch_coach.voice.audio_gen import synthesize  # noqa: E402
-from stretch_coach.voice.phrases import iter_nlu_examples, normalize  # noqa: E402
-from stretch_coach.voice.recognizer import Recognizer  # noqa: E402
-from stretch_coach.voice.client import VoiceClient  # noqa: E402
-from stretch_coach.voice.session import Speaker, feed_realtime  # noqa: E402
-from stretch_coach.voice.tts import Player  # noqa: E402
-from stretch_coach.voice.vad import VAD_AGGRESSIVENESS, UtteranceDetector  # noqa: E402
-from stretch_coach.voice.worker import RecognizerProcess  # noqa: E402
+from devtools.servers import Servers  # noqa: E402
+from stretch_voice import SAMPLE_RATE  # noqa: E402
+from devtools.audio_gen import synthesize  # noqa: E402
+from devtools.sphinx_baseline.phrases import iter_nlu_examples, normalize  # noqa: E402
+from devtools.sphinx_baseline.recognizer import Recognizer  # noqa: E402
+from stretch_voice.client import VoiceClient  # noqa: E402
+from stretch_voice.session import Speaker, feed_realtime  # noqa: E402
+from stretch_voice.tts import Player  # noqa: E402
+from stretch_voice.vad import VAD_AGGRESSIVENESS, UtteranceDetector  # noqa: E402
+from devtools.sphinx_baseline.worker import RecognizerProcess  # noqa: E402
 
 SET = ROOT / "bench" / "voice_set.yml"
 BENCH_VOICES = ("en-us+m3", "en-us+f4", "en-us+david", "en-us+steph")

@@ -35,7 +35,7 @@ class SafetyNet(GraphComponent, IntentClassifier):
         return cls(config)
 
     def __init__(self, config: Dict[Text, Any]) -> None:
-        from stretch_coach.voice.phrases import load_dictionary
+        from devtools.sphinx_baseline.phrases import load_dictionary
 
         self._floor = float(config["floor"])
         # English words: pocketsphinx's bundled US English dictionary (126k words, already installed).

@@ -52,9 +52,9 @@ mode=chat
 case "${1:-}" in chat|voice) mode=$1; shift ;; esac
 if [ "$mode" = voice ]; then
   status=0
-  .venv/bin/python -m stretch_coach.voice --url "http://localhost:$RASA_PORT" "$@" || status=$?
+  .venv/bin/python -m stretch_voice --url "http://localhost:$RASA_PORT" "$@" || status=$?
   [ "$status" -ne 3 ] && exit "$status"   # 3: no microphone (the message above says so)
   echo "[run] Starting the text chat instead: type what you would say." >&2
   set -- # the voice options do not apply to the chat
 fi
-.venv/bin/python -m stretch_coach.chat --url "http://localhost:$RASA_PORT" "$@"
+.venv/bin/python -m stretch_chat --url "http://localhost:$RASA_PORT" "$@"

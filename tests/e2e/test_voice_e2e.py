@@ -25,13 +25,13 @@ if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
     pytest.skip("espeak-ng and sox are needed to generate test audio", allow_module_level=True)
 
 from stretch_coach import contract  # noqa: E402
-from stretch_coach.voice import SAMPLE_RATE  # noqa: E402
-from stretch_coach.voice.audio import write_wav  # noqa: E402
-from stretch_coach.voice.audio_gen import add_noise, synthesize  # noqa: E402
-from stretch_coach.voice.recognizer import Recognizer  # noqa: E402
-from stretch_coach.voice.client import VoiceClient  # noqa: E402
-from stretch_coach.voice.session import Speaker, feed_realtime  # noqa: E402
-from stretch_coach.voice.tts import Player  # noqa: E402
+from stretch_voice import SAMPLE_RATE  # noqa: E402
+from stretch_voice.audio import write_wav  # noqa: E402
+from devtools.audio_gen import add_noise, synthesize  # noqa: E402
+from devtools.sphinx_baseline.recognizer import Recognizer  # noqa: E402
+from stretch_voice.client import VoiceClient  # noqa: E402
+from stretch_voice.session import Speaker, feed_realtime  # noqa: E402
+from stretch_voice.tts import Player  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.voice]
 
@@ -202,7 +202,7 @@ def test_other_speech_while_the_coach_talks_waits(servers, recognizer):
 # --- the command line -----------------------------------------------------------------------
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "stretch_coach.voice", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "stretch_voice", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout)
 
 

@@ -20,12 +20,12 @@ pytest.importorskip("webrtcvad")
 if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
     pytest.skip("espeak-ng and sox are needed to generate test audio", allow_module_level=True)
 
-from stretch_coach.voice.audio import read_wav, write_wav  # noqa: E402
-from stretch_coach.voice.audio_gen import concat_with_silence, synthesize  # noqa: E402
-from stretch_coach.voice.phrases import (SAFETY_PHRASES, collect_phrases,  # noqa: E402
+from stretch_voice.audio import read_wav, write_wav  # noqa: E402
+from devtools.audio_gen import concat_with_silence, synthesize  # noqa: E402
+from devtools.sphinx_baseline.phrases import (SAFETY_PHRASES, collect_phrases,  # noqa: E402
                                          normalize, strip_entity_markup)
-from stretch_coach.voice.recognizer import EXPECT_RATING, Recognizer, Result  # noqa: E402
-from stretch_coach.voice.vad import UtteranceDetector, split_wav  # noqa: E402
+from devtools.sphinx_baseline.recognizer import EXPECT_RATING, Recognizer, Result  # noqa: E402
+from stretch_voice.vad import UtteranceDetector, split_wav  # noqa: E402
 
 pytestmark = pytest.mark.voice
 
@@ -170,7 +170,7 @@ def test_vad_streaming_in_odd_chunks_finds_end_of_utterance(tmp_path: Path) -> N
 # --- TTS ------------------------------------------------------------------------------------
 
 def test_tts_synthesises_and_player_can_be_interrupted(tmp_path: Path) -> None:
-    from stretch_coach.voice.tts import Player, synthesize as tts
+    from stretch_voice.tts import Player, synthesize as tts
 
     speech = tts("Hold the stretch for twenty seconds.")
     assert speech.synth_ms > 0 and speech.duration_s > 1.0

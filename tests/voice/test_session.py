@@ -19,13 +19,13 @@ pytest.importorskip("webrtcvad")
 if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
     pytest.skip("espeak-ng and sox are needed to generate test audio", allow_module_level=True)
 
-from stretch_coach.voice import SAMPLE_RATE  # noqa: E402
-from stretch_coach.voice.audio_gen import add_noise, concat_with_silence, synthesize  # noqa: E402
-from stretch_coach.voice.mic import resample  # noqa: E402
-from stretch_coach.voice.recognizer import EXPECT_RATING, Result  # noqa: E402
-from stretch_coach.voice.session import (FALLBACK_MESSAGE, RATING_QUESTION, Speaker,  # noqa: E402
+from stretch_voice import SAMPLE_RATE  # noqa: E402
+from devtools.audio_gen import add_noise, concat_with_silence, synthesize  # noqa: E402
+from stretch_voice.mic import resample  # noqa: E402
+from devtools.sphinx_baseline.recognizer import EXPECT_RATING, Result  # noqa: E402
+from stretch_voice.session import (FALLBACK_MESSAGE, RATING_QUESTION, Speaker,  # noqa: E402
                                          VoiceSession, feed_realtime)
-from stretch_coach.voice.tts import Player  # noqa: E402
+from stretch_voice.tts import Player  # noqa: E402
 
 pytestmark = pytest.mark.voice
 
@@ -225,7 +225,7 @@ def test_after_the_coach_asks_for_a_rating_the_answer_is_decoded_as_one() -> Non
 def test_every_rating_question_of_the_coach_says_the_marker() -> None:
     import yaml
 
-    from stretch_coach.voice.phrases import PROJECT_ROOT
+    from devtools.sphinx_baseline.phrases import PROJECT_ROOT
 
     responses = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["responses"]
     for name in ("utter_ask_pain", "utter_pain_ask_again"):

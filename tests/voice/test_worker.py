@@ -12,9 +12,9 @@ pytest.importorskip("pocketsphinx")
 if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
     pytest.skip("espeak-ng and sox are needed to generate test audio", allow_module_level=True)
 
-from stretch_coach.voice.audio_gen import synthesize  # noqa: E402
-from stretch_coach.voice.recognizer import EXPECT_RATING, Recognizer  # noqa: E402
-from stretch_coach.voice.worker import RecognizerProcess  # noqa: E402
+from devtools.audio_gen import synthesize  # noqa: E402
+from devtools.sphinx_baseline.recognizer import EXPECT_RATING, Recognizer  # noqa: E402
+from devtools.sphinx_baseline.worker import RecognizerProcess  # noqa: E402
 
 pytestmark = pytest.mark.voice
 

@@ -1,11 +1,11 @@
 """Talk to the coach: microphone in, speech out; or recorded WAV files in, JSON lines out.
 
-    python -m stretch_coach.voice                        # listen on the default microphone
-    python -m stretch_coach.voice --device 2             # another input (see --list-devices)
-    python -m stretch_coach.voice --wav a.wav b.wav      # one JSON line per file
-    python -m stretch_coach.voice --wav a.wav --speak-to replies/   # also write the replies
-    python -m stretch_coach.voice --wav talk.wav --split # one JSON line per utterance
-    python -m stretch_coach.voice --wav a.wav --no-nlu   # speech recognition only
+    python -m stretch_voice                        # listen on the default microphone
+    python -m stretch_voice --device 2             # another input (see --list-devices)
+    python -m stretch_voice --wav a.wav b.wav      # one JSON line per file
+    python -m stretch_voice --wav a.wav --speak-to replies/   # also write the replies
+    python -m stretch_voice --wav talk.wav --split # one JSON line per utterance
+    python -m stretch_voice --wav a.wav --no-nlu   # speech recognition only
 
 The coach is reached over socket.io (``--url``, default http://localhost:5005), so the hold cues
 it pushes on its own are spoken too. The session id is shared with the text chat
@@ -74,7 +74,7 @@ class Conversation:
     """A socket.io conversation that collects the coach's replies to each message."""
 
     def __init__(self, url: str, sid: str) -> None:
-        from stretch_coach.chat import Chat
+        from stretch_chat import Chat
 
         self.replies: List[str] = []
         self.first_reply: Optional[float] = None
@@ -108,7 +108,7 @@ class Conversation:
 
 
 def run_wav(args: argparse.Namespace) -> int:
-    from stretch_coach.chat import session_id
+    from stretch_chat import session_id
 
     from .recognizer import Recognizer
     from .session import FALLBACK_MESSAGE
@@ -162,7 +162,7 @@ def print_turn(turn: Any) -> None:
 
 
 def run_listen(args: argparse.Namespace) -> int:
-    from stretch_coach.chat import session_id
+    from stretch_chat import session_id
 
     from .client import VoiceClient
     from .mic import Microphone, input_problem
@@ -173,7 +173,7 @@ def run_listen(args: argparse.Namespace) -> int:
     problem = input_problem(args.device)
     if problem:
         print(f"No microphone: {problem}.\nThe voice coach needs a microphone. You can type to the "
-              f"coach instead (make run), or try recorded speech: python -m stretch_coach.voice "
+              f"coach instead (make run), or try recorded speech: python -m stretch_voice "
               f"--wav FILE.wav --speak-to replies/. See --list-devices to pick another input.",
               file=sys.stderr)
         return NO_MIC_EXIT
@@ -214,7 +214,7 @@ def run_listen(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m stretch_coach.voice", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m stretch_voice", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--wav", nargs="+", metavar="FILE", help="recorded utterances to send")
     ap.add_argument("--split", action="store_true",

@@ -673,7 +673,7 @@ class Recognizer:
 
     def recognize_wav(self, path_or_bytes: object) -> Result:
         """Recognise a WAV file (any format sox understands is converted to 16 kHz mono)."""
-        from .audio import read_wav
+        from stretch_voice.audio import read_wav
 
         return self.recognize(read_wav(path_or_bytes))  # type: ignore[arg-type]
 

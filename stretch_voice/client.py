@@ -1,4 +1,4 @@
-"""The voice loop wired to the coach: a socket.io :class:`~stretch_coach.chat.Chat`, a
+"""The voice loop wired to the coach: a socket.io :class:`~stretch_chat.Chat`, a
 :class:`~.session.VoiceSession` that sends what it hears, and a :class:`~.session.Speaker` that
 says every coach message, pushed hold cues included.
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, List, Optional
 
-from stretch_coach.chat import Chat
+from stretch_chat import Chat
 
 from .session import Speaker, VoiceSession
 

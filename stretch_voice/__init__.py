@@ -13,7 +13,7 @@ Modules:
     tts        -- espeak-ng synthesis and an interruptible (barge-in) player.
     audio_gen  -- synthetic test audio: espeak voices, resampling, noise.
     nlu        -- pluggable ``parse(text) -> dict``; default POSTs to Rasa's /model/parse.
-    cli        -- ``python -m stretch_coach.voice --wav FILE...`` (one JSON line per file).
+    cli        -- ``python -m stretch_voice --wav FILE...`` (one JSON line per file).
     measure    -- accuracy / safety recall / rejection / latency on synthetic speech.
 """
 

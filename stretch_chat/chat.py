@@ -1,6 +1,6 @@
 """Text chat with the coach over socket.io, so pushed messages (timed hold cues) show up too.
 
-    python -m stretch_coach.chat [--url http://localhost:5005] [--new]
+    python -m stretch_chat [--url http://localhost:5005] [--new]
 
 The session id is kept in `.chat_session` so a restarted chat (or server) continues the same
 session. Type /quit to leave. When stdin is not a terminal (a script or test pipes lines in), each

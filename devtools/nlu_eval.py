@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-from . import contract as C
+from stretch_coach import contract as C
 
 _ANNOT = re.compile(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))")
 

@@ -23,8 +23,8 @@ from typing import Iterable, Optional, Sequence, Union
 
 import numpy as np
 
-from . import SAMPLE_RATE
-from .audio import AudioError, convert_with_sox, require_tool, write_wav
+from stretch_voice import SAMPLE_RATE
+from stretch_voice.audio import AudioError, convert_with_sox, require_tool, write_wav
 
 VOICES: tuple[str, ...] = ("en-us", "en", "en+m3", "en+f3", "en-us+f2")
 """espeak-ng voices used for tests and benchmarks (two accents, male and female variants)."""
