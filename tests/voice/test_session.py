@@ -3,7 +3,7 @@
 The recogniser is replaced here (the real one is exercised in test_recognizer.py and end to end
 in tests/e2e/test_voice_e2e.py) so that each rule of turn-taking is checked on its own: early end
 of turn, a guess thrown away when speech resumes, barge-in, speech ignored while the coach talks,
-re-prompt for short rejected speech, silence for long rejected speech.
+re-prompt for unclear speech, silence for noise.
 """
 
 from __future__ import annotations
@@ -22,38 +22,36 @@ if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
 from stretch_voice import SAMPLE_RATE  # noqa: E402
 from devtools.audio_gen import add_noise, concat_with_silence, synthesize  # noqa: E402
 from stretch_voice.mic import resample  # noqa: E402
-from devtools.sphinx_baseline.recognizer import EXPECT_RATING, Result  # noqa: E402
-from stretch_voice.session import (FALLBACK_MESSAGE, RATING_QUESTION, Speaker,  # noqa: E402
-                                         VoiceSession, feed_realtime)
+from stretch_voice.recognizer import EXPECT_RATING, Transcript  # noqa: E402
+from stretch_voice.session import (FALLBACK_MESSAGE, RATING_QUESTION,  # noqa: E402
+                                   VoiceSession, feed_realtime)
+from stretch_voice.speaker import Speaker  # noqa: E402
 from stretch_voice.tts import Player  # noqa: E402
 
 pytestmark = pytest.mark.voice
 
 
 class Scripted:
-    """Answers every recognition with the next scripted result; records what it was given."""
+    """Answers every transcription with the next scripted result; records what it was given."""
 
-    def __init__(self, *results: Result) -> None:
+    def __init__(self, *results: Transcript) -> None:
         self.results = list(results)
         self.calls: List[int] = []
         self.expects: List[Optional[str]] = []
-        self.spot_calls = 0
 
-    def recognize(self, pcm: bytes, expect: Optional[str] = None) -> Result:
+    def transcribe(self, pcm: bytes, expect: Optional[str] = None) -> Transcript:
         self.calls.append(len(pcm))
         self.expects.append(expect)
         return self.results[min(len(self.calls), len(self.results)) - 1]
 
-    def spot_safety(self, pcm: bytes) -> Result:
-        self.spot_calls += 1
-        return self.recognize(pcm)
+
+def ok(text: str, safety: bool = False, logprob: float = -0.2) -> Transcript:
+    return Transcript(text, safety, logprob, 0.01, 5.0)
 
 
-def ok(text: str, safety: bool = False) -> Result:
-    return Result(text, False, 5.0, -2.0, safety, None, "commands")
-
-
-REJECTED = Result("", True, 5.0, -6.0, False, None, "none")
+UNSURE = ok("next", logprob=-1.2)
+UNCLEAR = Transcript("", False, -1.5, 0.1, 5.0)
+NOISE = Transcript("", False, -1.5, 0.9, 5.0, noise=True)
 
 
 def room(seconds: float) -> bytes:
@@ -85,8 +83,8 @@ def test_an_accepted_guess_ends_the_turn_early_and_is_sent_once() -> None:
     session.speaker.close()
 
 
-def test_a_rejected_guess_waits_for_the_full_pause_then_reprompts() -> None:
-    rec = Scripted(REJECTED)
+def test_unclear_speech_waits_for_the_full_pause_then_reprompts() -> None:
+    rec = Scripted(UNCLEAR)
     session, sent = make(rec)
     feed(session, speech("blah blah") + room(1.0))
     assert sent == [FALLBACK_MESSAGE]
@@ -96,12 +94,13 @@ def test_a_rejected_guess_waits_for_the_full_pause_then_reprompts() -> None:
 
 
 def test_speech_that_resumes_after_a_short_pause_is_one_turn() -> None:
-    # "next ... step" with a 180 ms pause: the guess after 150 ms is thrown away when speech
-    # resumes, and only the whole utterance is sent.
-    rec = Scripted(REJECTED, ok("next step"))
+    # "next ... step" with a 120 ms pause: the guess made in the pause is thrown away when speech
+    # resumes, and only the whole utterance is sent. (A sure guess ends the turn after 150 ms of
+    # silence: a longer pause inside a phrase splits it; see VoiceSession.)
+    rec = Scripted(UNSURE, ok("next step"))
     session, sent = make(rec)
     pcm = concat_with_silence([synthesize("next", "en-us+f2", pad_s=0.0).pcm,
-                               synthesize("step", "en-us+f2", pad_s=0.0).pcm], gap_s=0.18)
+                               synthesize("step", "en-us+f2", pad_s=0.0).pcm], gap_s=0.12)
     feed(session, room(0.3) + pcm + room(1.0))
     assert len(session.turns) == 1
     assert sent == ["next step"]
@@ -120,7 +119,6 @@ def test_a_safety_phrase_while_the_coach_talks_cuts_it_off_and_is_sent() -> None
     assert sent == ["stop"]
     (turn,) = session.turns
     assert turn.action == "barge-in"
-    assert rec.spot_calls >= 1  # while talking, only the fast safety check runs
     assert session.speaker.cuts == 1
     assert session.speaker.wait_idle(1.0)
     assert not any("second sentence" in s for s in session.speaker.spoken)
@@ -128,7 +126,7 @@ def test_a_safety_phrase_while_the_coach_talks_cuts_it_off_and_is_sent() -> None
 
 
 def test_other_speech_while_the_coach_talks_is_ignored() -> None:
-    rec = Scripted(REJECTED)
+    rec = Scripted(ok("next step"))
     session, sent = make(rec, simulate=True)
     session.speaker.say("A long sentence from the coach, long enough to still be talking when "
                         "the person finishes saying next step, and then a bit more.")
@@ -139,20 +137,28 @@ def test_other_speech_while_the_coach_talks_is_ignored() -> None:
     session.speaker.close()
 
 
-def test_long_rejected_speech_is_taken_for_the_partners_talking_and_ignored() -> None:
-    rec = Scripted(REJECTED)
+def test_sounds_that_are_not_speech_are_ignored() -> None:
+    rec = Scripted(NOISE)
     session, sent = make(rec)
-    long_talk = ("so I was telling my sister about the weekend and she said we should go to the "
-                 "coast again next month if the weather holds")
-    feed(session, speech(long_talk) + room(1.0))
+    feed(session, speech("hmm") + room(1.0))
     assert sent == []
-    assert [t.action for t in session.turns] == ["ignored-long"]
+    assert [t.action for t in session.turns] == ["ignored-noise"]
+    session.speaker.close()
+
+
+def test_an_unsure_guess_is_transcribed_again_with_its_whole_pause() -> None:
+    rec = Scripted(UNSURE)
+    session, sent = make(rec)
+    feed(session, speech("next step") + room(1.0))
+    assert sent == [UNSURE.text]
+    (turn,) = session.turns
+    assert not turn.early and len(rec.calls) >= 2 and rec.calls[-1] > rec.calls[0]
     session.speaker.close()
 
 
 def test_coach_messages_are_spoken_in_order_and_written_with_speak_to(tmp_path) -> None:
     speaker = Speaker(Player("null", simulate=False), speak_to=tmp_path)
-    session = VoiceSession(Scripted(REJECTED), lambda _: None, speaker)
+    session = VoiceSession(Scripted(UNCLEAR), lambda _: None, speaker)
     session.on_coach("Switch legs now.")
     session.on_coach("Five more seconds.")
     assert speaker.wait_idle(10)
@@ -207,13 +213,13 @@ def test_echo_guard_ignores_only_the_safety_words_the_coach_is_saying() -> None:
     speaker.close()
 
 
-def test_after_the_coach_asks_for_a_rating_the_answer_is_decoded_as_one() -> None:
-    rec = Scripted(ok("six", safety=True))
+def test_after_the_coach_asks_for_a_rating_the_answer_is_transcribed_as_one() -> None:
+    rec = Scripted(ok("6."))
     session, sent = make(rec)
     session.on_coach("How bad is it, from zero to ten?")
     session.speaker.wait_idle(5)
     feed(session, speech("six") + room(1.0))
-    assert sent == ["six"] and set(rec.expects) == {EXPECT_RATING}
+    assert sent == ["6."] and set(rec.expects) == {EXPECT_RATING}
     session.on_coach("Okay, a six. Ease off a little.")  # any other message ends the question
     session.speaker.wait_idle(5)
     n = len(rec.expects)
@@ -225,12 +231,15 @@ def test_after_the_coach_asks_for_a_rating_the_answer_is_decoded_as_one() -> Non
 def test_every_rating_question_of_the_coach_says_the_marker() -> None:
     import yaml
 
-    from devtools.sphinx_baseline.phrases import PROJECT_ROOT
+    from pathlib import Path
 
-    responses = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["responses"]
+    root = Path(__file__).resolve().parents[2]
+    responses = yaml.safe_load((root / "domain.yml").read_text())["responses"]
     for name in ("utter_ask_pain", "utter_pain_ask_again"):
         for variant in responses[name]:
             assert RATING_QUESTION in variant["text"].lower(), (name, variant)
     asking = {n for n, vs in responses.items() for v in vs
               if RATING_QUESTION in v.get("text", "").lower()}
-    assert asking == {"utter_ask_pain", "utter_pain_ask_again"}
+    # every one of them asks for a rating (the next utterance is then transcribed as one)
+    assert {"utter_ask_pain", "utter_pain_ask_again"} <= asking
+    assert all("pain" in n for n in asking), asking
