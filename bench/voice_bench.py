@@ -1,30 +1,32 @@
-"""Voice benchmark: spoken commands through the whole loop, in real time, against the real servers.
+"""Voice benchmark: spoken commands through the whole loop, in real time, against the real servers;
+the Whisper recogniser and the retired pocketsphinx one side by side in one run.
 
-    PYTHONPATH=. .venv/bin/python bench/voice_bench.py            # the full run, ~20 min
-    PYTHONPATH=. .venv/bin/python bench/voice_bench.py --voices en-us+m3 --conditions clean
+    PYTHONPATH=. .venv/bin/python bench/voice_bench.py            # the full run, ~60 min
+    PYTHONPATH=. .venv/bin/python bench/voice_bench.py --voices piper@140 --conditions clean
 
-What happens, per voice x condition (clean; noisy = sox pink noise at 15 dB SNR): every phrase of
-bench/voice_set.yml is synthesised with espeak-ng (faint noise floor, 0.3 s lead-in) and played
-into a :class:`stretch_voice.session.VoiceSession` at real-time pace, as a microphone would
-deliver it, followed by 0.9 s of room noise (the noise of the noisy condition runs through the
-lead-in and the pause after the speech, as a fan or traffic would). The session finds the end of speech (webrtcvad),
-recognises it (pocketsphinx), sends the text over socket.io to a real Rasa server + action server
-started here (ports 5405/5455, their own SQLite store, holds scaled x100 so that no timed cue
-lands inside the measurement), and synthesises the first reply (espeak-ng) and hands it to the
-player (a null device: a sound card would add its output buffer, ~10-50 ms).
+Per recogniser x voice x condition (clean; noisy = sox pink noise at 15 dB SNR; loud = 8 dB):
+every phrase of bench/voice_set.yml is synthesised (espeak-ng, flite or the Piper voice at a
+given rate: ``piper@190``; 0.3 s lead-in) and played into a
+:class:`stretch_voice.session.VoiceSession` at real-time pace, as a microphone would deliver it,
+followed by 0.6 s of room noise (the noise runs through the lead-in and the pause after the
+speech, as a fan or traffic would). The session finds the end of speech (webrtcvad), transcribes
+it, sends the text over socket.io to a real Rasa server + action server started here (ports
+5405/5455, their own SQLite store, holds scaled x100 so that no timed cue lands inside the
+measurement), and synthesises the first reply (Piper) and hands it to the player (a null device:
+a sound card would add its output buffer, ~10-50 ms).
 
-Reported:
+Reported per recogniser:
 * intent accuracy on commands: the intent the server's NLU gives the transcript
-  (``/model/parse``, outside the timed path) equals the expected intent; rejected = wrong;
+  (``/model/parse``, outside the timed path) equals the expected intent; unclear = wrong;
 * safety recall: a safety phrase ends up as its expected safety intent; any safety intent
   (stop vs pause) counts separately as "handled safely";
-* false commands on out-of-grammar speech: neither rejected nor parsed as out_of_scope /
-  nlu_fallback;
-* latency, end of speech -> first reply audio: the end of speech is where espeak's audio ends
-  (known exactly), the first reply audio is when its WAV is handed to the player. Median, p95.
-Voices default to four US English espeak variants that were *not* used to tune the recogniser
-(bench/voice_tune.py tunes on 13 others).
-Results go to stdout and results/voice_bench.json.
+* false commands on out-of-scope speech: parsed as neither out_of_scope nor nlu_fallback;
+* latency, end of speech -> first reply audio: the end of speech is where the synthetic audio ends
+  (known exactly), the first reply audio is when its first block is handed to the player. Median,
+  p95; and the parts (end of turn, recognition, socket.io turn, synthesis);
+* the voice process's memory (RSS) and the recogniser's load time.
+The voices are not the ones the tests use (tests/e2e/test_voice_e2e.py), except Piper's Joe, the
+only Piper voice installed. Results go to stdout and results/voice_bench.json.
 """
 
 from __future__ import annotations
@@ -45,21 +47,21 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from stretch_coach import contract  # noqa: E402
-from devtools.servers import Servers  # noqa: E402
-from stretch_voice import SAMPLE_RATE  # noqa: E402
 from devtools.audio_gen import synthesize  # noqa: E402
+from devtools.servers import Servers  # noqa: E402
 from devtools.sphinx_baseline.phrases import iter_nlu_examples, normalize  # noqa: E402
-from devtools.sphinx_baseline.recognizer import Recognizer  # noqa: E402
+from stretch_coach import contract  # noqa: E402
+from stretch_voice import SAMPLE_RATE  # noqa: E402
 from stretch_voice.client import VoiceClient  # noqa: E402
-from stretch_voice.session import Speaker, feed_realtime  # noqa: E402
+from stretch_voice.recognizer import Recognizer, Transcript  # noqa: E402
+from stretch_voice.session import feed_realtime  # noqa: E402
+from stretch_voice.speaker import Speaker  # noqa: E402
 from stretch_voice.tts import Player  # noqa: E402
 from stretch_voice.vad import VAD_AGGRESSIVENESS, UtteranceDetector  # noqa: E402
-from devtools.sphinx_baseline.worker import RecognizerProcess  # noqa: E402
 
 SET = ROOT / "bench" / "voice_set.yml"
-BENCH_VOICES = ("en-us+m3", "en-us+f4", "en-us+david", "en-us+steph")
-CONDITIONS = {"clean": None, "noisy": 15.0}
+BENCH_VOICES = ("en-us+m3", "en-us+f4", "flite:rms", "flite:awb", "piper@140", "piper@190")
+CONDITIONS = {"clean": None, "noisy": 15.0, "loud": 8.0}
 NOT_COMMANDS = {contract.OUT_OF_SCOPE, contract.NLU_FALLBACK, None}
 LEAD_S, TAIL_S = 0.3, 0.6
 
@@ -71,6 +73,34 @@ def load_set(path: Path = SET) -> dict[str, list]:
     if leaked:
         raise SystemExit(f"out-of-grammar phrases are command examples in the NLU data: {leaked}")
     return data
+
+
+class SphinxAsTranscriber:
+    """The retired pocketsphinx recogniser (devtools/sphinx_baseline) behind the Whisper
+    recogniser's ``transcribe`` call, so that the same loop runs both. In its own process, as
+    ``make voice`` ran it (it holds the GIL while decoding)."""
+
+    def __init__(self) -> None:
+        from devtools.sphinx_baseline.worker import RecognizerProcess
+
+        self._proc = RecognizerProcess()
+
+    def transcribe(self, pcm: bytes, expect: Optional[str] = None) -> Transcript:
+        r = self._proc.recognize(pcm, expect="rating" if expect else None)
+        return Transcript("" if r.rejected else r.text, r.safety and not r.rejected,
+                          0.0 if not r.rejected else -5.0, 0.0, r.ms, source=r.source)
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def voice_and_speed(voice: str, default: int) -> tuple[str, int]:
+    name, _, rate = voice.partition("@")
+    return name, int(rate) if rate else default
 
 
 def percentile(xs: list[float], q: float) -> Optional[float]:
@@ -116,8 +146,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--speed", type=int, default=160)
     ap.add_argument("--vad", type=int, default=VAD_AGGRESSIVENESS, choices=[0, 1, 2, 3],
                     help="webrtcvad aggressiveness")
-    ap.add_argument("--in-process", action="store_true",
-                    help="run the recogniser in this process (holds the GIL while decoding)")
+    ap.add_argument("--recognizers", nargs="+", default=["whisper", "sphinx"],
+                    choices=["whisper", "sphinx"])
     ap.add_argument("--out", default=str(ROOT / "results" / "voice_bench.json"))
     args = ap.parse_args(argv)
     data = load_set()
@@ -125,9 +155,41 @@ def main(argv: Optional[list[str]] = None) -> int:
              + [(p, i, "safety") for p, i in data["safety"]]
              + [(p, None, "oog") for p in data["out_of_grammar"]])
     print(f"{len(items)} phrases x {len(args.voices)} voices x {len(args.conditions)} "
-          f"conditions, real time", flush=True)
-    # as `make voice` runs it: the recogniser in its own process (see voice/worker.py)
-    recognizer = Recognizer() if args.in_process else RecognizerProcess()
+          f"conditions x {len(args.recognizers)} recognisers, real time", flush=True)
+    rss0 = rss_mb()
+    t0 = time.perf_counter()
+    speaker_probe = Speaker(Player("null", simulate=False))
+    speaker_probe.say("Warm up.")
+    speaker_probe.wait_idle(30)
+    speaker_probe.close()
+    memory = {"rss_before_models_mb": round(rss0, 1),
+              "piper_load_ms": round((time.perf_counter() - t0) * 1000),
+              "rss_with_piper_mb": round(rss_mb(), 1)}
+    report: dict[str, Any] = {}
+    recognizers: dict[str, Any] = {}
+    for name in args.recognizers:
+        t0 = time.perf_counter()
+        recognizers[name] = Recognizer() if name == "whisper" else SphinxAsTranscriber()
+        memory[f"{name}_load_ms"] = round((time.perf_counter() - t0) * 1000)
+        memory[f"rss_with_{name}_mb"] = round(rss_mb(), 1)
+    with tempfile.TemporaryDirectory() as tmp, \
+            Servers(Path(tmp), 5405, 5455, time_scale="100") as servers:
+        for name, recognizer in recognizers.items():
+            report[name] = measure(servers, recognizer, name, items, args)
+    report["memory"] = memory
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1))
+    for name in recognizers:
+        report[name].pop("misses")
+    print(json.dumps(report, indent=1))
+    print(f"misses listed in {out}")
+    return 0
+
+
+def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
+            ) -> dict[str, Any]:
+    """One recogniser over every voice x condition x phrase."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     latency: dict[str, list[float]] = defaultdict(list)
     parts: dict[str, list[float]] = defaultdict(list)
@@ -137,52 +199,53 @@ def main(argv: Optional[list[str]] = None) -> int:
         counts[key][0] += int(ok)
         counts[key][1] += 1
 
-    with tempfile.TemporaryDirectory() as tmp, \
-            Servers(Path(tmp), 5405, 5455, time_scale="100") as servers:
-        parse = servers.url + "/model/parse"
-        for voice in args.voices:
-            for cond in args.conditions:
-                run = Run(servers.url, recognizer, f"{voice}-{cond}", args.vad)
-                for phrase, expected, kind in items:
-                    # room noise before, during and after the speech, as in a real room
-                    clip = synthesize(phrase, voice, args.speed, snr_db=CONDITIONS[cond],
-                                      noise="sox-pink", pad_s=LEAD_S + TAIL_S)
-                    pcm = clip.pcm[int(TAIL_S * SAMPLE_RATE) * 2:]
-                    turn, speech_end = run.hear(pcm, LEAD_S + TAIL_S)
-                    heard = turn.transcript if turn is not None and not turn.rejected else ""
-                    intent = (requests.post(parse, json={"text": heard}, timeout=10)
-                              .json()["intent"]["name"] if heard else None)
-                    if kind == "oog":
-                        ok = intent in NOT_COMMANDS
-                        tally(f"oog_not_command/{cond}", ok)
-                    elif kind == "safety":
-                        ok = intent == expected
-                        tally(f"safety_recall/{cond}", ok)
-                        tally(f"safety_handled/{cond}", intent in contract.SAFETY_INTENTS)
-                    else:
-                        ok = intent == expected
-                        tally(f"command_accuracy/{cond}", ok)
-                        tally(f"false_safety/{cond}", intent in contract.SAFETY_INTENTS
-                              and expected not in contract.SAFETY_INTENTS)
-                    if turn is not None and turn.first_audio is not None and kind != "oog":
-                        latency[cond].append((turn.first_audio - speech_end) * 1000)
-                        parts["endpoint_ms"].append((turn.endpoint - speech_end) * 1000)
-                        parts["recognition_ms"].append(turn.recognition_ms)
-                        if turn.first_reply is not None and turn.sent is not None:
-                            parts["reply_ms"].append((turn.first_reply - turn.sent) * 1000)
-                            parts["synth_to_audio_ms"].append(
-                                (turn.first_audio - turn.first_reply) * 1000)
-                        tally(f"early_end/{cond}", turn.early)
-                    if not ok:
-                        misses.append({"said": phrase, "voice": voice, "cond": cond,
-                                       "heard": heard, "intent": intent,
-                                       "expected": expected or "not a command"})
-                    print(f"{'ok ' if ok else 'MISS'} {voice:12s} {cond:5s} {phrase!r:36} -> "
-                          f"{heard!r} {intent}", flush=True)
-                run.close()
-    summary = {
-        "voices": args.voices, "conditions": args.conditions, "vad": args.vad, "noise": "sox pink, 15 dB SNR",
-        "phrases": {k: len(data[k]) for k in ("commands", "safety", "out_of_grammar")},
+    parse = servers.url + "/model/parse"
+    for voice_name in args.voices:
+        voice, speed = voice_and_speed(voice_name, args.speed)
+        for cond in args.conditions:
+            run = Run(servers.url, recognizer, f"{name}-{voice}-{cond}", args.vad)
+            for phrase, expected, kind in items:
+                # room noise before, during and after the speech, as in a real room
+                clip = synthesize(phrase, voice, speed, snr_db=CONDITIONS[cond],
+                                  noise="sox-pink", pad_s=LEAD_S + TAIL_S)
+                pcm = clip.pcm[int(TAIL_S * SAMPLE_RATE) * 2:]
+                turn, speech_end = run.hear(pcm, LEAD_S + TAIL_S)
+                heard = turn.transcript if turn is not None else ""
+                intent = (requests.post(parse, json={"text": heard}, timeout=10)
+                          .json()["intent"]["name"] if heard else None)
+                if kind == "oog":
+                    ok = intent in NOT_COMMANDS
+                    tally(f"oog_not_command/{cond}", ok)
+                elif kind == "safety":
+                    ok = intent == expected
+                    tally(f"safety_recall/{cond}", ok)
+                    tally(f"safety_handled/{cond}", intent in contract.SAFETY_INTENTS)
+                else:
+                    ok = intent == expected
+                    tally(f"command_accuracy/{cond}", ok)
+                    tally(f"false_safety/{cond}", intent in contract.SAFETY_INTENTS
+                          and expected not in contract.SAFETY_INTENTS)
+                if turn is not None and turn.first_audio is not None and kind != "oog":
+                    latency[cond].append((turn.first_audio - speech_end) * 1000)
+                    parts["endpoint_ms"].append((turn.endpoint - speech_end) * 1000)
+                    parts["recognition_ms"].append(turn.recognition_ms)
+                    if turn.first_reply is not None and turn.sent is not None:
+                        parts["reply_ms"].append((turn.first_reply - turn.sent) * 1000)
+                        parts["synth_to_audio_ms"].append(
+                            (turn.first_audio - turn.first_reply) * 1000)
+                    tally(f"early_end/{cond}", turn.early)
+                if not ok:
+                    misses.append({"said": phrase, "voice": voice_name, "cond": cond,
+                                   "heard": heard, "intent": intent,
+                                   "expected": expected or "not a command"})
+                print(f"{name:7s} {'ok ' if ok else 'MISS'} {voice_name:12s} {cond:5s} "
+                      f"{phrase!r:36} -> "
+                      f"{heard!r} {intent}", flush=True)
+            run.close()
+    return {
+        "voices": args.voices, "conditions": args.conditions, "vad": args.vad,
+        "noise": "sox pink; noisy 15 dB SNR, loud 8 dB",
+        "phrases": {k: sum(1 for i in items if i[2] == k) for k in ("command", "safety", "oog")},
         "rates": {k: {"ok": v[0], "n": v[1], "rate": round(v[0] / v[1], 3)}
                   for k, v in sorted(counts.items())},
         "latency_ms": {c: {"median": percentile(v, 0.5), "p95": percentile(v, 0.95), "n": len(v)}
@@ -190,13 +253,6 @@ def main(argv: Optional[list[str]] = None) -> int:
         "latency_parts_median_ms": {k: round(statistics.median(v), 1) for k, v in parts.items()},
         "misses": misses,
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(summary, indent=1))
-    summary.pop("misses")
-    print(json.dumps(summary, indent=1))
-    print(f"{len(misses)} misses listed in {out}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -185,7 +185,7 @@ class Recognizer:
                 max_length=len(prompt) + max_new, return_scores=True,
                 return_no_speech_prob=True, suppress_blank=True, suppress_tokens=[-1])[0]
             hyps = [(clean(self._tok.decode(ids)), score)
-                    for ids, score in zip(result.sequences_ids, result.scores)]
+                    for ids, score in zip(result.sequences_ids, result.scores, strict=True)]
             text, best = hyps[0]
             no_speech = float(result.no_speech_prob)
             heard = self._safety_ear(encoded, hyps) if not is_safety_text(text) else None
