@@ -1,0 +1,149 @@
+"""Speech-out benchmark: Piper (Joe) against espeak-ng on the coach's own messages.
+
+    PYTHONPATH=. .venv/bin/python bench/tts_bench.py              # every response, ~1-2 min
+    PYTHONPATH=. .venv/bin/python bench/tts_bench.py --limit 20   # the first 20 responses
+
+Every response variation of domain.yml (placeholders filled with typical values) is spoken by
+each engine at the default speed. Reported side by side:
+
+* loading: time to import and load the voice (with its warm-up sentence) and the resident memory
+  it adds (VmRSS before and after; espeak-ng runs as a process per call and adds none);
+* first audio: from ``Speaker.say(message)`` to the first audio going to the player (the null
+  player, which takes the audio at once), sentence by sentence as the Speaker does it, and what it
+  would be if the whole message were synthesised first; median and p95 over the messages;
+* synthesis per sentence: median and p95 ms, and the real-time factor (synthesis time / audio
+  time; median per sentence, and total over all sentences);
+* barge-in: blocks delivered after ``Player.stop()`` returned (must be 0) and how long it took.
+
+Figures depend on the load of the machine (printed first); they are never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import numpy  # noqa: F401 - the voice client loads it anyway: not counted as Piper's memory
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from stretch_voice.speaker import Speaker  # noqa: E402
+from stretch_voice.tts import (BLOCK_MS, DEFAULT_SPEED, Player, Synthesizer, get_synth,  # noqa: E402
+                               split_sentences)
+
+SLOTS = {"seconds": "twenty", "minutes": "two", "reps": "three", "rep": "two", "total": "three",
+         "number": "four", "side": "right leg", "legs": "both legs", "name": "seated single leg",
+         "next_name": "standing double leg", "done": "the seated single leg, both sides",
+         "cue": "Keep your back straight.", "safety": "Pull gently, or you may hurt their shoulders.",
+         "instruction": "Sit with your legs straight; your partner kneels behind you.",
+         "summary": "Sit tall, reach for your toes, and your partner presses gently on your back."}
+ENGINES = {"piper": "piper", "espeak-ng": "espeak:en-us"}
+STOP_TRIALS = 20
+
+
+def messages(limit: int) -> List[str]:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    texts = [v["text"] for vs in domain["responses"].values() for v in vs if "text" in v]
+    return [re.sub(r"\{(\w+)\}", lambda m: SLOTS[m.group(1)], t) for t in texts][:limit]
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        kb = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    return kb / 1024
+
+
+def pct(values: List[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def first_audio_ms(synth: Synthesizer, texts: List[str]) -> List[float]:
+    """ms from say() to the first audio of each message, through the real Speaker."""
+    started = threading.Event()
+    speaker = Speaker(Player("null", simulate=False), voice=synth,
+                      on_start=lambda *_: started.set())
+    out = []
+    for text in texts:
+        started.clear()
+        t0 = time.monotonic()
+        speaker.say(text)
+        started.wait(30)
+        out.append((time.monotonic() - t0) * 1000)
+        speaker.wait_idle(30)
+    speaker.close()
+    return out
+
+
+def stop_trials(synth: Synthesizer) -> Dict[str, float]:
+    """Stop the null player mid-sentence; count blocks that arrive after stop() returned."""
+    wav = synth.synthesize("Hold the stretch for twenty seconds.").wav
+    late, ms = 0, []
+    for _ in range(STOP_TRIALS):
+        player = Player("null")
+        player.play(wav)
+        time.sleep(0.1)
+        t0 = time.perf_counter()
+        player.stop()
+        ms.append((time.perf_counter() - t0) * 1000)
+        n = player.blocks
+        time.sleep(2 * BLOCK_MS / 1000)
+        late += player.blocks - n
+    return {"late": late, "median": statistics.median(ms), "max": max(ms)}
+
+
+def run(name: str, voice: str, texts: List[str]) -> Dict[str, float]:
+    rss0, t0 = rss_mb(), time.perf_counter()
+    synth = get_synth(voice)
+    load_ms, rss = (time.perf_counter() - t0) * 1000, rss_mb() - rss0
+    assert synth.fallback_reason is None, synth.fallback_reason
+    sentences = [s for t in texts for s in split_sentences(t)]
+    ms, rtf, audio_s = [], [], 0.0
+    for s in sentences:
+        speech = synth.synthesize(s, DEFAULT_SPEED)
+        ms.append(speech.synth_ms)
+        rtf.append(speech.synth_ms / 1000 / speech.duration_s)
+        audio_s += speech.duration_s
+    whole = [synth.synthesize(t, DEFAULT_SPEED).synth_ms for t in texts]
+    first = first_audio_ms(synth, texts)
+    stops = stop_trials(synth)
+    return {"load ms": load_ms, "RSS added MB": rss,
+            "first audio ms, median": statistics.median(first), "first audio ms, p95": pct(first, .95),
+            "whole-message first audio ms, median": statistics.median(whole),
+            "whole-message first audio ms, p95": pct(whole, .95),
+            "synthesis ms / sentence, median": statistics.median(ms),
+            "synthesis ms / sentence, p95": pct(ms, .95),
+            "real-time factor, median": statistics.median(rtf),
+            "real-time factor, total": sum(ms) / 1000 / audio_s,
+            "audio s / sentence, mean": audio_s / len(sentences),
+            "blocks after stop() (of %d stops)" % STOP_TRIALS: stops["late"],
+            "stop() ms, median": stops["median"], "stop() ms, max": stops["max"]}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--limit", type=int, default=10_000, help="use the first N responses")
+    args = ap.parse_args()
+    texts = messages(args.limit)
+    n_sent = sum(len(split_sentences(t)) for t in texts)
+    print(f"{len(texts)} messages, {n_sent} sentences, speed {DEFAULT_SPEED} wpm, block {BLOCK_MS} ms, "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
+    results = {name: run(name, voice, texts) for name, voice in ENGINES.items()}  # Piper first: RSS
+    print(f"{'':42}" + "".join(f"{n:>12}" for n in results))
+    for key in results["piper"]:
+        print(f"{key:42}" + "".join(f"{r[key]:12.2f}" if isinstance(r[key], float) else f"{r[key]:12}"
+                                    for r in results.values()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
