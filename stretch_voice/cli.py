@@ -232,7 +232,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     help="microphone: a device number or part of its name (--list-devices)")
     ap.add_argument("--output", default="auto", choices=["auto", "sounddevice", "sox", "null"],
                     help="speaker backend (auto: PortAudio, then sox's play, else none)")
-    ap.add_argument("--voice", default="en-us", help="espeak-ng voice for the coach")
+    ap.add_argument("--voice", default="piper",
+                    help="the coach's voice: piper (default), or an espeak-ng voice such as "
+                         "espeak:en-us")
     ap.add_argument("--speed", type=int, default=165, help="words per minute")
     ap.add_argument("--echo-guard", action="store_true",
                     help="open speakers without echo cancellation: ignore a safety word heard "
