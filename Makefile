@@ -32,7 +32,7 @@ bench:  ## voice benchmark: spoken commands through the whole loop and real serv
 	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/voice_bench.py
 
 lint:  ## ruff
-	.venv/bin/python -m ruff check stretch_coach actions components tests bench scripts
+	.venv/bin/python -m ruff check stretch_coach stretch_chat stretch_voice devtools actions components tests bench scripts
 
 clean:  ## remove build outputs (venv kept)
 	rm -rf build models results .pytest_cache
