@@ -54,6 +54,8 @@ def event_from(tracker: Tracker, name: Text) -> machine.Event:
         side=side if side in C.SIDES else None,
         pain=pain,
         sharp=name == C.DISCOMFORT and lex.sharp(text),
+        # a number and nothing else: the machine asks first when no pain question is open
+        rating=lex.rating(text) if name == C.DISCOMFORT else None,
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from . import contract as C
-from .lexicon import Lexicon
+from .lexicon import SCALE_TOP, Lexicon
 
 
 GUESS_VARIANT_FOR = (C.CHOOSE_VARIANT, C.ASK_HOW_TO)
@@ -72,6 +72,12 @@ def resolve(
         value = _value(lex, c)
         if value is not None:
             chosen.append(Entity(c.label, value, c.start, c.end))
+    if intent == C.DISCOMFORT and text and not any(e.entity == C.PAIN_LEVEL for e in chosen):
+        # The whole turn is a rating the ruler has no pattern for: "one" alone (the ruler skips it,
+        # too often "this one"), "3.5", "3 or 4".
+        level = lex.rating(text)
+        if level is not None and 0 <= level <= SCALE_TOP:
+            chosen.append(Entity(C.PAIN_LEVEL, str(level), 0, len(text)))
     if intent in GUESS_VARIANT_FOR and not any(e.entity == C.VARIANT for e in chosen):
         guess = lex.guess_variant(lemmas)
         if guess is not None:

@@ -23,6 +23,31 @@ _SCALE_SUFFIX = re.compile(r"\s*(?:out\s+of|outta|of|/)\s*(?:ten|10)\s*$")
 
 _LEADING = re.compile(r"^(?:(?:a|an|the|about|around|like|maybe|it's|its|it is|that's|thats|um|uh)\s+)+")
 
+# A whole utterance that is a rating ("3", "It's a 3.", "About a six.", "3 out of 10", "maybe a 4"):
+# the number may come with these words around it and nothing else. Only real number words count
+# here, not the recogniser's homophones ("for", "to") or "nothing": a bare "for" is no rating.
+_RATING_LEADING = re.compile(
+    r"^(?:(?:a|an|about|around|like|maybe|probably|roughly|just|only|um|uh|er|erm|hmm|oh|okay|ok|so|"
+    r"well|it's|its|it is|that's|thats|that is|i'd say|id say|i would say|i say|say|i think|i guess|"
+    r"i'd give it|i'd rate it|i give it|give it|call it|i'd call it|it feels like|feels like)\s+)+"
+)
+_RATING_TRAILING = re.compile(
+    r"(?:\s+(?:maybe|probably|i think|i guess|or so|ish|now|already|i'd say))+$"
+)
+RATING_WORDS = {
+    "zero": 0, "nought": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}
+# Numbers past the scale, so "eleven" or "twenty" gets asked again for zero to ten.
+OFF_SCALE_WORDS = {
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "hundred": 100, "one hundred": 100, "million": 1000000,
+}
+# Whisper writes "three and a half" as "3.5": rounded up, toward safety.
+_DECIMAL = re.compile(r"\b(\d{1,3})[.,](\d{1,2})\b")
+SCALE_TOP = 10
+
 # Words that make any pain report a sharp one, whatever number comes with it.
 SHARP_LEVEL = 8
 
@@ -71,12 +96,35 @@ class Lexicon:
             return NUMBER_WORDS[text]
         return None
 
+    def rating(self, text: str) -> Optional[int]:
+        """The number when the whole utterance is one said as a rating, else None.
+
+        'It's a 3.' -> 3, 'About a six' -> 6, '3/10' -> 3, 'maybe a 4' -> 4, '3 or 4' -> 4 (the
+        worse), '3.5' -> 4 (rounded up, toward safety). Numbers off the scale come back as they are
+        ('eleven' -> 11, 'twenty' -> 20): the caller decides; 'three steps' or 'for' -> None.
+        """
+        text = text.lower().replace("\u2019", "'").strip(" .!?,;:")
+        text = _DECIMAL.sub(lambda m: str(int(m.group(1)) + (int(m.group(2)) > 0)), text)
+        text = _RATING_TRAILING.sub("", _clean(text))
+        text = _SCALE_SUFFIX.sub("", text)
+        text = _RATING_TRAILING.sub("", _RATING_LEADING.sub("", text)).strip()
+        numbers = [_rating_number(part) for part in re.split(r"\s+(?:or|to)\s+", text)]
+        if len(numbers) > 2 or None in numbers:
+            return None
+        return max(n for n in numbers if n is not None)
+
     def sharp(self, text: str) -> bool:
         """Does the utterance name a sharp kind of pain anywhere in it?"""
         words = f" {_clean(text)} "
         return any(
             f" {w} " in words for w, level in self.pain_words.items() if level >= SHARP_LEVEL
         )
+
+
+def _rating_number(text: str) -> Optional[int]:
+    if text.isdigit() and len(text) <= 7:
+        return int(text)
+    return RATING_WORDS.get(text, OFF_SCALE_WORDS.get(text))
 
 
 def _clean(text: str) -> str:

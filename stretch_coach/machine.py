@@ -36,6 +36,7 @@ TICK = "hold_tick"  # a timer cue came due (Rasa reminder)
 FALLBACK = C.NLU_FALLBACK
 
 SEVERE_PAIN = 4  # 4/10 or more, or a sharp pain, ends the stretch
+SCALE_TOP = 10   # pain is rated from zero to ten
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class Event:
     side: Optional[str] = None
     pain: Optional[int] = None
     sharp: bool = False
+    # The number, when the whole utterance was one ("3", "it's a 3", "twenty"), on the scale or not.
+    rating: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -459,13 +462,23 @@ def _assess_pain(t: _Turn, level: int, sharp: bool) -> None:
 def _discomfort(t: _Turn, e: Event) -> None:
     s = t.s
     already_asked = s.question == ASK_PAIN
+    on_scale = e.rating is not None and 0 <= e.rating <= SCALE_TOP
+    pain = e.pain if e.pain is not None else (e.rating if on_scale else None)
     t.cancel_timer()
     if not already_asked:
         t.say("utter_discomfort_stop")
         if s.phase != PAUSED:
             s.paused_from, s.phase = s.phase, PAUSED
-    if e.pain is not None or e.sharp:
-        _assess_pain(t, e.pain if e.pain is not None else 10, e.sharp)
+    if e.rating is not None and not already_asked:
+        # A number and nothing else, with no question open: maybe a pain rating, maybe a count or a
+        # slip of the recogniser. Resolve toward safety: stop and ask, but end nothing on it.
+        s.question = ASK_PAIN
+        t.say("utter_ask_pain_confirm")
+    elif e.rating is not None and not on_scale:
+        s.question = ASK_PAIN
+        t.say("utter_pain_off_scale")
+    elif pain is not None or e.sharp:
+        _assess_pain(t, pain if pain is not None else 10, e.sharp)
     else:
         s.question = ASK_PAIN
         t.say("utter_pain_ask_again" if already_asked else "utter_ask_pain")

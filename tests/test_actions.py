@@ -112,12 +112,26 @@ def test_discomfort_cancels_the_hold_reminder_and_asks(dispatcher, tracker, doma
     ([{"entity": "pain_level", "value": "seven out of ten"}], "seven out of ten", "utter_pain_severe"),
     ([{"entity": "pain_level", "value": "2"}], "a two but it's sharp", "utter_pain_severe"),
     ([], "sharp stabbing pain", "utter_pain_severe"),
+    # as Whisper writes them: digits, capitals, punctuation
+    ([{"entity": "pain_level", "value": "3"}], "3", "utter_pain_mild"),
+    ([{"entity": "pain_level", "value": "7"}], "It's a 7.", "utter_pain_severe"),
+    ([], "It's a 3.5.", "utter_pain_severe"),  # no span for "3.5": the rating, rounded up
+    ([], "11", "utter_pain_off_scale"),
+    ([], "Twenty.", "utter_pain_off_scale"),
 ])
 def test_pain_rating_from_entities_and_words(dispatcher, tracker, domain, entities, text, expected):
     state = M.State(phase=M.PAUSED, paused_from=M.ACTIVE, variant="wrist_pull", step=3,
                     question=M.ASK_PAIN).to_dict()
     run(A.ActionDiscomfort(), dispatcher, tracker(C.DISCOMFORT, text, entities, coach=state), domain)
     assert responses(dispatcher)[-1] == expected
+
+
+def test_a_bare_number_outside_the_pain_question_asks_first(dispatcher, tracker, domain):
+    state = M.State(phase=M.ACTIVE, variant="wrist_pull", step=3).to_dict()
+    ents = [{"entity": "pain_level", "value": "7"}]
+    events = run(A.ActionDiscomfort(), dispatcher, tracker(C.DISCOMFORT, "7", ents, coach=state), domain)
+    assert responses(dispatcher) == ["utter_discomfort_stop", "utter_ask_pain_confirm"]
+    assert events[0]["value"]["phase"] == M.PAUSED and events[0]["value"]["question"] == M.ASK_PAIN
 
 
 def test_hold_cue_action_speaks_the_due_cue(dispatcher, tracker, domain, monkeypatch):

@@ -53,3 +53,17 @@ def test_not_right_is_not_a_side():
     text = "my right knee"
     spans = [cand("side", "right", 3, "right")]
     assert pairs(E.resolve(C.DISCOMFORT, spans, [], LEX, text)) == [("side", "right")]
+
+
+def test_a_whole_turn_rating_without_a_ruler_span_is_the_pain_level():
+    # the ruler has no pattern for a bare "one" (too often "this one") or for "3.5"
+    assert pairs(E.resolve(C.DISCOMFORT, [], [], LEX, "One.")) == [("pain_level", "1")]
+    assert pairs(E.resolve(C.DISCOMFORT, [], [], LEX, "it's a 3.5")) == [("pain_level", "4")]
+    # off the scale, or another intent: no level
+    assert E.resolve(C.DISCOMFORT, [], [], LEX, "Twenty.") == []
+    assert E.resolve(C.DISCOMFORT, [cand("pain_level", "11", 0)], [], LEX, "11") == []
+    assert E.resolve(C.NEXT_STEP, [], [], LEX, "One.") == []
+    # a span the ruler found wins over the whole turn
+    text = "3 or 4"
+    spans = [cand("pain_level", "3", 0), cand("pain_level", "4", 5)]
+    assert pairs(E.resolve(C.DISCOMFORT, spans, [], LEX, text)) == [("pain_level", "3"), ("pain_level", "4")]

@@ -60,6 +60,37 @@ def test_safety_net(top, ranking, text, expected):
     assert (decision.intent if decision else None) == expected
 
 
+@pytest.mark.parametrize("text,rating", [
+    # as people say them and as Whisper writes them
+    ("3", 3), ("three", 3), ("a 3", 3), ("It's a 3.", 3), ("it's a 3", 3), ("About a six.", 6),
+    ("About a 6.", 6), ("3 out of 10.", 3), ("3/10", 3), ("Maybe a 4.", 4), ("maybe a 4", 4),
+    ("Seven!", 7), ("0", 0), ("Zero.", 0), ("One.", 1), ("10/10", 10), ("I'd say a 5.", 5),
+    ("Hmm, a 2, I guess.", 2), ("Um, like a 5?", 5), ("It\u2019s a 3.", 3),
+    ("3 or 4", 4), ("Two to three.", 3), ("3.5", 4), ("It's a 2.5.", 3),   # the worse, rounded up
+    # off the scale: the number as said, for the coach to ask again
+    ("11", 11), ("Twenty.", 20), ("It's a 12.", 12), ("15 out of 10", 15), ("one hundred", 100),
+    # not a bare rating
+    ("", None), ("?!", None), ("Next step.", None), ("3 steps", None), ("step 3", None),
+    ("for", None), ("to", None), ("nothing", None), ("Ouch, 7.", None), ("7, it hurts", None),
+    ("the seated one", None), ("one more time", None), ("twenty seconds", None),
+])
+def test_rating_is_a_whole_utterance_that_is_a_number(text, rating):
+    assert LEX.rating(text) == rating
+
+
+@pytest.mark.parametrize("text,top", [
+    ("3", "nlu_fallback"), ("7", "nlu_fallback"), ("3/10", "nlu_fallback"), ("11", "nlu_fallback"),
+    ("Twenty.", "hold_longer"), ("It's a 7.", "affirm"), ("0", "pause"),
+])
+def test_a_bare_number_is_discomfort_whatever_the_classifier_said(text, top):
+    decision = safety.decide(top, [(top, 0.9)], text.lower().split(), text, known_word=ENGLISH)
+    assert decision == safety.Decision(C.DISCOMFORT, safety.RATING)
+
+
+def test_a_bare_number_the_classifier_took_for_discomfort_is_left_alone():
+    assert safety.decide(C.DISCOMFORT, [(C.DISCOMFORT, 0.99)], ["3"], "3") is None
+
+
 ENGLISH = {"ouch", "next", "step", "my", "knee", "please"}.__contains__
 
 
@@ -78,3 +109,49 @@ def test_no_english_word_is_a_re_prompt_but_pain_noises_count(text, top, expecte
 @pytest.mark.parametrize("phrase,level", [("a bit", 2), ("a little", 2), ("a tiny bit", 1)])
 def test_pain_words_that_start_with_an_article(phrase, level):
     assert LEX.pain_level(phrase) == level
+
+
+@pytest.mark.parametrize("text,top,expected", [
+    ("asdkjh qwpoeiru zmxncb", "discomfort", C.NLU_FALLBACK),
+    ("qwpoeiru", "next_step", C.NLU_FALLBACK),
+    ("owww", "discomfort", None),            # pain noise
+    ("Owwww!", "greet", C.DISCOMFORT),
+    ("hiya", "greet", None),                 # pocketsphinx's dictionary had neither
+    ("unpause", "resume", None),
+    ("Okay, next.", "next_step", None),
+    ("How long left?", "how_long_left", None),
+    ("my hammy hurts", "discomfort", None),  # lexicon words count
+])
+def test_the_english_word_list_of_the_safety_net(text, top, expected):
+    english = safety.english_words()
+    assert 90_000 < len(english) < 110_000
+    lemmas = [w.rstrip("!.,?") for w in text.lower().split()]
+    decision = safety.decide(top, [(top, 0.9)], lemmas, text, known_word=english.__contains__)
+    assert (decision.intent if decision else None) == expected
+
+
+NLU_CODE = ["stretch_coach/*.py", "components/*.py", "actions/*.py"]
+AUDIO_MODULES = ("stretch_voice", "stretch_coach.voice", "pocketsphinx", "sounddevice", "webrtcvad",
+                 "faster_whisper", "devtools")
+
+
+def test_the_nlu_and_the_coach_import_no_audio_code():
+    """The coach and its Rasa glue never import the voice client or its audio packages."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    found = []
+    for pattern in NLU_CODE:
+        for path in sorted(root.glob(pattern)):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom):  # "from .voice import x" in stretch_coach
+                    names = [("stretch_coach." if node.level else "") + (node.module or "")]
+                else:
+                    continue
+                found += [(path.name, n) for n in names
+                          if n.split(".")[0] in AUDIO_MODULES or n.startswith(AUDIO_MODULES)]
+    assert len(list(root.glob("components/*.py"))) >= 2  # the glob found the code
+    assert found == []

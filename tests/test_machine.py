@@ -284,6 +284,62 @@ def test_pause_freezes_the_hold_and_resume_continues_with_the_remainder():
     assert schedule.due == pytest.approx(T0 + 200 + 20 - CAT.hold_warning_seconds)
 
 
+# --- a rating: a number and nothing else ("3", "it's a 3", "twenty") ------------------------------
+
+def asking_pain(variant: str = "seated_single_leg"):
+    """A running hold interrupted by 'ouch': paused, asking how bad it is."""
+    state, _ = started_hold(variant, level=1)
+    state, eff = run(state, C.DISCOMFORT, now=T0 + 3)
+    assert state.question == M.ASK_PAIN and said(eff) == ["utter_discomfort_stop", "utter_ask_pain"]
+    return state
+
+
+@pytest.mark.parametrize("pain", [3, None])  # None: the extractor found no span, the rating counts
+def test_a_bare_low_rating_answers_the_pain_question(pain):
+    state, eff = run(asking_pain(), M.Event(C.DISCOMFORT, pain=pain, rating=3))
+    assert said(eff) == ["utter_pain_mild"]
+    assert (state.phase, state.question, state.level, state.caution) == (M.PAUSED, None, 0, True)
+
+
+@pytest.mark.parametrize("rating", [4, 7, 10])
+def test_a_bare_high_rating_answers_the_pain_question_and_ends(rating):
+    state, eff = run(asking_pain(), M.Event(C.DISCOMFORT, pain=rating, rating=rating))
+    assert said(eff) == ["utter_pain_severe"] and state.phase == M.ENDED
+
+
+@pytest.mark.parametrize("rating", [11, 20, 100])
+def test_a_rating_off_the_scale_is_asked_again(rating):
+    state, eff = run(asking_pain(), M.Event(C.DISCOMFORT, rating=rating))
+    assert said(eff) == ["utter_pain_off_scale"]
+    assert (state.phase, state.question) == (M.PAUSED, M.ASK_PAIN)
+    state, eff = run(state, M.Event(C.DISCOMFORT, pain=2, rating=2))  # then a real answer
+    assert said(eff) == ["utter_pain_mild"] and state.question is None
+
+
+@pytest.mark.parametrize("rating", [2, 7, 10, 20])
+def test_a_bare_number_with_no_question_open_pauses_and_asks_but_ends_nothing(rating):
+    # "7" in the middle of a hold may be a pain rating, or a count, or a misheard word: safety
+    # first (stop, release, ask), but a session never ends on a number nobody asked for.
+    state, _ = started_hold("wrist_pull")
+    pain = rating if rating <= 10 else None
+    state, eff = run(state, M.Event(C.DISCOMFORT, pain=pain, rating=rating), now=T0 + 3)
+    assert said(eff) == ["utter_discomfort_stop", "utter_ask_pain_confirm"]
+    assert (state.phase, state.question, state.timer) == (M.PAUSED, M.ASK_PAIN, None)
+    assert any(isinstance(e, M.Cancel) for e in eff)
+    # the answer to that question is assessed
+    ended, eff = run(state, M.Event(C.DISCOMFORT, pain=7, rating=7))
+    assert said(eff) == ["utter_pain_severe"] and ended.phase == M.ENDED
+    mild, eff = run(state, M.Event(C.DISCOMFORT, pain=0, rating=0))
+    assert said(eff) == ["utter_pain_mild"] and mild.phase == M.PAUSED and mild.question is None
+
+
+def test_a_number_said_with_pain_words_is_assessed_at_once():
+    # "ouch, it's a 7": the rating comes with the pain report (rating is None: not a bare number)
+    state, _ = started_hold("wrist_pull")
+    state, eff = run(state, M.Event(C.DISCOMFORT, pain=7), now=T0 + 3)
+    assert said(eff) == ["utter_discomfort_stop", "utter_pain_severe"] and state.phase == M.ENDED
+
+
 @pytest.mark.parametrize("safety_event", [C.DISCOMFORT, C.TOO_MUCH_PRESSURE, C.STOP_SESSION, C.PAUSE])
 @pytest.mark.parametrize("state", [
     M.State(),

@@ -87,6 +87,56 @@ def test_sharp_pain_ends_the_stretch(user):
     assert "Step" not in reply
 
 
+def to_the_pain_question(user):
+    user.say("start")
+    user.say("the seated one")
+    user.say("next")
+    reply = user.say("next")
+    assert "seconds" in reply  # a hold runs
+    reply = user.say("Ouch, that hurts.")
+    assert "zero to ten" in reply.lower()
+    assert user.state()["question"] == "pain"
+
+
+def test_typed_digit_after_the_pain_question_is_a_mild_rating(user):
+    to_the_pain_question(user)
+    reply = user.say("3")
+    assert "gentler" in reply.lower()
+    state = user.state()
+    assert (state["phase"], state["question"], state["level"]) == ("paused", None, 0)
+    reply = user.say("resume")
+    assert CAT["seated_single_leg"].steps[2].spoken("right") in reply
+
+
+def test_whisper_style_high_rating_ends_the_stretch(user):
+    to_the_pain_question(user)
+    reply = user.say("It's a 7.")
+    assert "get it checked" in reply.lower()
+    assert user.state()["phase"] == "ended"
+
+
+def test_a_rating_off_the_scale_is_asked_again(user):
+    to_the_pain_question(user)
+    reply = user.say("11")
+    assert "zero to ten" in reply.lower() and "sorry" not in reply.lower()
+    assert user.state()["question"] == "pain"
+    reply = user.say("Twenty.")
+    assert "zero to ten" in reply.lower()
+    reply = user.say("About a 2.")
+    assert "gentler" in reply.lower()
+
+
+def test_a_bare_number_with_no_question_open_pauses_and_asks(user):
+    user.say("start")
+    user.say("the standing one")
+    reply = user.say("7")
+    assert "zero to ten" in reply.lower() and "slowly" in reply.lower()  # stop, release, ask
+    state = user.state()
+    assert (state["phase"], state["question"]) == ("paused", "pain")  # nothing ended
+    reply = user.say("zero")
+    assert "gentler" in reply.lower() and user.state()["phase"] == "paused"
+
+
 def test_double_leg_switch_legs_explains(user):
     user.say("start")
     user.say("wrist pull")
