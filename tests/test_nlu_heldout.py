@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stretch_coach import nlu_eval as E
+from devtools import nlu_eval as E
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"
