@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from stretch_coach import nlu_eval as E  # noqa: E402
+from devtools import nlu_eval as E  # noqa: E402
 
 OUT = ROOT / "results" / "eval"
 RASA = str(Path(sys.executable).parent / "rasa")

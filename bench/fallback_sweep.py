@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from stretch_coach import contract as C  # noqa: E402
-from stretch_coach import nlu_eval as E  # noqa: E402
+from devtools import nlu_eval as E  # noqa: E402
 
 
 def main() -> int:
