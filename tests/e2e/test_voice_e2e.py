@@ -160,6 +160,7 @@ def test_spoken_start_is_answered_with_speech_and_replies_are_written(loop, tmp_
     assert loop.wait_for(lambda: len(loop.speaker.spoken) >= 2), loop.heard
     assert loop.session.turns[0].action == "sent"
     assert "warm up" in " ".join(loop.speaker.spoken).lower()
+    assert loop.speaker.wait_idle(10)  # a message's WAV is written once all its sentences played
     wavs = sorted((tmp_path / "replies").glob("*.wav"))
     assert len(wavs) == len(loop.speaker.spoken)
     assert all(w.read_bytes()[:4] == b"RIFF" and w.stat().st_size > 20_000 for w in wavs)
