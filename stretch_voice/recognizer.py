@@ -156,6 +156,7 @@ class Recognizer:
         self._tok = Tokenizer(self._wm.hf_tokenizer, False, task="transcribe", language="en")
         self._prompts = {None: self._prompt(PROMPT), EXPECT_RATING: self._prompt(RATING_PROMPT)}
         self._lock = threading.Lock()
+        self._frames = self.config.window_s * 100  # mel frames: 100 a second
         self.transcribe(np.zeros(SAMPLE_RATE // 2, dtype="<i2").tobytes())  # warm up (1st call
         self.load_ms = (time.perf_counter() - t0) * 1000                    # is ~3x slower)
 
@@ -168,8 +169,7 @@ class Recognizer:
         audio = np.frombuffer(pcm, dtype="<i2")[:n].astype(np.float32) / 32768.0
         audio = np.pad(audio, (0, n - len(audio)))
         mel = self._wm.feature_extractor(audio, chunk_length=self.config.window_s)
-        frames = self.config.window_s * 100
-        return self._ct2.StorageView.from_array(np.ascontiguousarray(mel[None, :, :frames]))
+        return self._ct2.StorageView.from_array(np.ascontiguousarray(mel[None, :, :self._frames]))
 
     def transcribe(self, pcm: bytes, expect: Optional[str] = None) -> Transcript:
         """Transcribe one utterance (16 kHz mono 16-bit PCM, up to ``window_s``)."""
@@ -188,11 +188,12 @@ class Recognizer:
                     for ids, score in zip(result.sequences_ids, result.scores, strict=True)]
             text, best = hyps[0]
             no_speech = float(result.no_speech_prob)
-            heard = self._safety_ear(encoded, hyps) if not is_safety_text(text) else None
+            safe = is_safety_text(text)
+            heard = None if safe else self._safety_ear(encoded, hyps)
         ms = (time.perf_counter() - t0) * 1000
         if heard is not None:
             return Transcript(heard[0], True, heard[1], no_speech, ms, source=heard[2])
-        if is_safety_text(text):  # never discarded as noise
+        if safe:  # never discarded as noise
             return Transcript(text, True, best, no_speech, ms)
         if no_speech > cfg.no_speech_threshold and best < cfg.noise_logprob:
             return Transcript("", False, best, no_speech, ms, noise=True)
@@ -217,8 +218,7 @@ class Recognizer:
         batch = self._ct2.StorageView.from_array(
             np.ascontiguousarray(np.repeat(enc, len(texts), axis=0)))
         start = [*self._tok.sot_sequence, self._tok.no_timestamps]
-        frames = self.config.window_s * 100
-        aligned = self._wm.model.align(batch, start, tokens, frames)
+        aligned = self._wm.model.align(batch, start, tokens, self._frames)
         scores = [float(np.mean(np.log(np.maximum(a.text_token_probs, 1e-9)))) for a in aligned]
         i = int(np.argmax(scores[1:])) + 1
         if scores[0] - scores[i] <= cfg.listen_margin:
