@@ -260,6 +260,12 @@ def _start_session(t: _Turn, e: Event) -> None:
     if _blocked_by_pain_question(t):
         return
     s = t.s
+    if s.phase == ACTIVE and t.timer is not None and not e.variant:
+        # "Start" means nothing in the middle of a hold, and "stop" is the word it is most often
+        # heard for ("Start the stretch." for "stop the stretch"). Resolve toward safety: pause.
+        _enter_pause(t)
+        t.say("utter_start_mid_hold")
+        return
     if s.phase in (ACTIVE, CHOOSING, PAUSED) and not e.variant:
         t.say("utter_already_started")
         t.nudge()

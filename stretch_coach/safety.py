@@ -6,10 +6,13 @@ spoken, a few cheap checks may overrule it in favour of a safety intent:
 0. A rating. An utterance that is a number and nothing else ("3", "It's a 3.", "3/10", "about a
    six") answers "how bad is it?" (or reports pain unasked): it becomes `discomfort`, and the coach
    decides by the open question what it means (stretch_coach.machine).
-1. Pain words. If the utterance holds a word of pain (by lemma, so "hurts", "hurting" and "hurt"
+1. An exclamation and nothing else ("Oh!", "Ah.", "Ugh", "Oh no", "Whoa"): on the floor, mid-stretch,
+   that is how a sudden pain sounds, and Whisper writes a short "ow" as "Oh." It becomes
+   `discomfort`: the coach stops and asks how bad it is. "Oh, okay" or "Ah, next" are left alone.
+2. Pain words. If the utterance holds a word of pain (by lemma, so "hurts", "hurting" and "hurt"
    all count) and the classifier did not already pick a safety intent, it becomes `discomfort`.
-2. Partner force. "Easier" about pushing, pressing or pulling becomes `too_much_pressure`.
-3. A safety floor. If a safety intent got at least `floor` confidence, but lost to a non-safety intent
+3. Partner force. "Easier" about pushing, pressing or pulling becomes `too_much_pressure`.
+4. A safety floor. If a safety intent got at least `floor` confidence, but lost to a non-safety intent
    (or to the low-confidence fallback), the best-scoring safety intent wins.
 
 `decide` returns the intent to use and why, or None to leave the classifier's answer alone.
@@ -50,10 +53,17 @@ PAIN_PHRASES = (
 FORCE_LEMMAS = frozenset({"push", "press", "pressure", "pull", "squeeze", "grip", "shove", "yank",
                           "tug", "force", "pushing", "pressing", "pulling"})
 
+# Exclamations that may be pain when they are the whole utterance, and the words that may go with them
+# ("oh no", "oh my god"); a lone "no" or "my god" is not one.
+EXCLAMATIONS = frozenset({"oh", "ohh", "ooh", "oo", "ah", "aah", "ahh", "ugh", "urgh", "oof",
+                          "whoa", "woah", "eek", "yikes", "ay", "ai", "jeez", "geez", "gosh"})
+EXCLAMATION_COMPANIONS = frozenset({"no", "god", "my", "dear", "oh", "wow"})
+
 DEFAULT_FLOOR = 0.2
 NET_INTENTS = (C.DISCOMFORT, C.TOO_MUCH_PRESSURE, C.STOP_SESSION, C.PAUSE)
 
 
+EXCLAMATION = "exclamation"  # the whole utterance is "Oh!", "Ah.", "Oh no": maybe pain, so ask
 RATING = "rating"  # the whole utterance is a number ("3", "it's a 3"): a pain rating
 WORDLESS = "wordless"  # input with no letters at all (noise, emoji, punctuation): a re-prompt
 NO_KNOWN_WORD = "no_known_word"  # letters but not one English word ("asdkjh qwpoeiru"): a re-prompt
@@ -97,10 +107,17 @@ def english_words(top: int = ENGLISH_WORDS_TOP) -> frozenset[str]:
     return frozenset(words)
 
 
+def is_exclamation(text: str) -> bool:
+    """The whole utterance is an exclamation ("Oh!", "Ah.", "Oh no!", "Ugh"), nothing more."""
+    words = _WORD.findall(text.lower().replace("\u2019", "'"))
+    return bool(words) and any(w in EXCLAMATIONS for w in words) \
+        and all(w in EXCLAMATIONS or w in EXCLAMATION_COMPANIONS for w in words)
+
+
 @dataclass(frozen=True)
 class Decision:
     intent: str
-    reason: str  # "rating", "pain_word", "partner_force", "safety_floor", WORDLESS, NO_KNOWN_WORD
+    reason: str  # "rating", "exclamation", "pain_word", "partner_force", "safety_floor", WORDLESS, NO_KNOWN_WORD
 
 
 def has_pain_word(lemmas: Iterable[str], text: str) -> bool:
@@ -139,6 +156,8 @@ def decide(
         return Decision(C.NLU_FALLBACK, NO_KNOWN_WORD)
     if top_intent in C.SAFETY_INTENTS:
         return None
+    if is_exclamation(text):
+        return Decision(C.DISCOMFORT, EXCLAMATION)
     lemmas = [lemma.lower() for lemma in lemmas]
     if has_pain_word(lemmas, text):
         return Decision(C.DISCOMFORT, "pain_word")

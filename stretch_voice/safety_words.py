@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-from stretch_coach.safety import AMBIGUOUS, PAIN_LEMMAS, PAIN_PHRASES, is_pain_noise
+from stretch_coach.safety import (AMBIGUOUS, PAIN_LEMMAS, PAIN_PHRASES, is_exclamation,
+                                  is_pain_noise)
 
 REQUESTS = (
     "stop", "pause", "wait", "hold on", "hang on", "too much", "ease off", "ease up", "let go",
@@ -40,10 +41,12 @@ def words(text: str) -> list[str]:
 
 def is_safety_text(text: str) -> bool:
     """True if ``text`` asks to stop or soften, or reports pain ("Ouch.", "My knee hurts",
-    "Too much!", "owww")."""
+    "Too much!", "owww"), or is an exclamation and nothing else ("Oh!": the coach asks)."""
     ws = words(text)
     if not ws:
         return False
+    if is_exclamation(text):
+        return True
     joined = f" {' '.join(ws)} "
     if any(f" {p} " in joined for p in REQUESTS) or any(p in joined for p in PAIN_PHRASES):
         return True

@@ -53,6 +53,14 @@ def test_catalogue_variants_match_the_contract():
     ("easier", [("easier", 0.9)], "pretty sharp", C.DISCOMFORT),
     ("easier", [("easier", 0.9)], "less push please", C.TOO_MUCH_PRESSURE),
     ("easier", [("easier", 0.9)], "an easier version please", None),
+    # an exclamation and nothing else may be pain (Whisper writes a short "ow" as "Oh."): ask
+    ("affirm", [("affirm", 0.8)], "Oh.", C.DISCOMFORT),
+    ("greet", [("greet", 0.6)], "Ah!", C.DISCOMFORT),
+    ("deny", [("deny", 0.9)], "Oh no!", C.DISCOMFORT),
+    ("nlu_fallback", [("nlu_fallback", 0.3)], "ugh", C.DISCOMFORT),
+    ("affirm", [("affirm", 0.9)], "Oh, okay.", None),
+    ("next_step", [("next_step", 0.9)], "Ah, next.", None),
+    ("deny", [("deny", 0.95)], "No.", None),
 ])
 def test_safety_net(top, ranking, text, expected):
     lemmas = [w.rstrip("s") if w.endswith("hurts") else w for w in text.lower().split()]

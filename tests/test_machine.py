@@ -431,6 +431,18 @@ def test_unclear_input_during_a_hold_pauses_it_to_be_safe():
     assert any(isinstance(e, M.Schedule) for e in eff)
 
 
+def test_start_during_a_hold_is_taken_as_a_misheard_stop_and_pauses():
+    # "start" means nothing mid-hold and is what "stop" is most often heard as
+    state, _ = started_hold("single_leg_kneeling")
+    after, eff = run(state, C.START_SESSION, now=T0 + 3)
+    assert said(eff) == ["utter_start_mid_hold"]
+    assert after.phase == M.PAUSED and after.timer["paused"]
+    assert any(isinstance(e, M.Cancel) for e in eff)
+    # with no hold running it is only a reminder that the session is going
+    between, _ = run(at_step("single_leg_kneeling", 0), C.START_SESSION)
+    assert between.phase == M.ACTIVE
+
+
 def test_unclear_input_during_a_paused_hold_reminds_of_the_pause():
     state, _ = started_hold("seated_single_leg")
     paused, _ = run(state, C.PAUSE, now=T0 + 3)

@@ -42,6 +42,7 @@ def test_clean_drops_whispers_repeats(text: str, expected: str) -> None:
 @pytest.mark.parametrize("text", [
     "Stop.", "Ouch!", "Ow.", "That hurts.", "My knee hurts.", "Too much.", "Ease off.", "Pause.",
     "Wait a moment.", "Owww", "It's too much pressure.", "Hold on.", "I felt a pull",
+    "Oh!", "Ah.", "Oh no.",  # an exclamation alone: the coach stops and asks
 ])
 def test_safety_words_are_spotted(text: str) -> None:
     assert is_safety_text(text)
@@ -50,6 +51,7 @@ def test_safety_words_are_spotted(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "Next step.", "Start.", "The seated one.", "Harder.", "A bit gentler.", "Switch legs.",
     "How long left?", "Pull my wrists.", "3 out of 10.", "Play some music.", "",
+    "Oh, okay.", "No.",
 ])
 def test_commands_are_not_safety_words(text: str) -> None:
     assert not is_safety_text(text)
