@@ -11,8 +11,10 @@ spoken, a few cheap checks may overrule it in favour of a safety intent:
    `discomfort`: the coach stops and asks how bad it is. "Oh, okay" or "Ah, next" are left alone.
 2. Pain words. If the utterance holds a word of pain (by lemma, so "hurts", "hurting" and "hurt"
    all count) and the classifier did not already pick a safety intent, it becomes `discomfort`.
-3. Partner force. "Easier" about pushing, pressing or pulling becomes `too_much_pressure`.
-4. A safety floor. If a safety intent got at least `floor` confidence, but lost to a non-safety intent
+3. "Stop" or "pause" anywhere ("Start the stretch. Stop the stretch.", "how do I pause?"), unless
+   negated ("don't stop", "un pause"): `pause`, which freezes the hold and is undone by "resume".
+4. Partner force. "Easier" about pushing, pressing or pulling becomes `too_much_pressure`.
+5. A safety floor. If a safety intent got at least `floor` confidence, but lost to a non-safety intent
    (or to the low-confidence fallback), the best-scoring safety intent wins.
 
 `decide` returns the intent to use and why, or None to leave the classifier's answer alone.
@@ -58,6 +60,10 @@ FORCE_LEMMAS = frozenset({"push", "press", "pressure", "pull", "squeeze", "grip"
 EXCLAMATIONS = frozenset({"oh", "ohh", "ooh", "oo", "ah", "aah", "ahh", "ugh", "urgh", "oof",
                           "whoa", "woah", "eek", "yikes", "ay", "ai", "jeez", "geez", "gosh"})
 EXCLAMATION_COMPANIONS = frozenset({"no", "god", "my", "dear", "oh", "wow"})
+
+# Words that ask to stop wherever they stand, and the words that cancel them just before.
+STOP_WORDS = frozenset({"stop", "pause"})
+NEGATIONS = frozenset({"don't", "dont", "not", "never", "un", "no"})
 
 DEFAULT_FLOOR = 0.2
 NET_INTENTS = (C.DISCOMFORT, C.TOO_MUCH_PRESSURE, C.STOP_SESSION, C.PAUSE)
@@ -114,10 +120,17 @@ def is_exclamation(text: str) -> bool:
         and all(w in EXCLAMATIONS or w in EXCLAMATION_COMPANIONS for w in words)
 
 
+def asks_to_stop(text: str) -> bool:
+    """``stop`` or ``pause`` is said and not negated ("don't stop", "un pause")."""
+    words = _WORD.findall(text.lower().replace("\u2019", "'"))
+    return any(w in STOP_WORDS and (i == 0 or words[i - 1] not in NEGATIONS)
+               for i, w in enumerate(words))
+
+
 @dataclass(frozen=True)
 class Decision:
     intent: str
-    reason: str  # "rating", "exclamation", "pain_word", "partner_force", "safety_floor", WORDLESS, NO_KNOWN_WORD
+    reason: str  # "rating", "exclamation", "pain_word", "stop_word", "partner_force", "safety_floor", WORDLESS, NO_KNOWN_WORD
 
 
 def has_pain_word(lemmas: Iterable[str], text: str) -> bool:
@@ -161,6 +174,8 @@ def decide(
     lemmas = [lemma.lower() for lemma in lemmas]
     if has_pain_word(lemmas, text):
         return Decision(C.DISCOMFORT, "pain_word")
+    if asks_to_stop(text):
+        return Decision(C.PAUSE, "stop_word")
     if top_intent == C.EASIER and any(lemma in FORCE_LEMMAS for lemma in lemmas):
         return Decision(C.TOO_MUCH_PRESSURE, "partner_force")
     best = max(

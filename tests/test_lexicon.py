@@ -61,6 +61,12 @@ def test_catalogue_variants_match_the_contract():
     ("affirm", [("affirm", 0.9)], "Oh, okay.", None),
     ("next_step", [("next_step", 0.9)], "Ah, next.", None),
     ("deny", [("deny", 0.95)], "No.", None),
+    # "stop" or "pause" anywhere pauses, unless negated
+    ("start_session", [("start_session", 0.9)], "Start the stretch. Stop the stretch.", C.PAUSE),
+    ("help", [("help", 0.9)], "how do i pause", C.PAUSE),
+    ("resume", [("resume", 0.9)], "un pause", None),
+    ("resume", [("resume", 0.9)], "don't stop now", None),
+    ("too_much_pressure", [("too_much_pressure", 0.9)], "stop pushing so hard", None),
 ])
 def test_safety_net(top, ranking, text, expected):
     lemmas = [w.rstrip("s") if w.endswith("hurts") else w for w in text.lower().split()]
