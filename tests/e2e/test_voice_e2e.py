@@ -46,11 +46,13 @@ MOVING_ON = {contract.NEXT_STEP, contract.PREVIOUS_STEP, contract.SWITCH_LEGS,
              contract.SWITCH_ROLES, contract.HARDER, contract.START_SESSION,
              contract.CHOOSE_VARIANT, contract.RESUME, contract.HOLD_LONGER}
 # Floors, not targets. Issue 11 asks for every safety phrase as a safety intent and no out-of-scope
-# speech taken for a command; measured 2026-11-30 (Whisper tiny.en, these voices): 198 of 208
-# safety clips became a safety intent, 5 became a command that moves on ("Start the stretch." for
-# "stop the stretch", "It's time." for "stop", "He's long." for "ease off"); 11 of 96 out-of-scope
-# clips were taken for a command, 3 of them moving on ("All my mother." -> switch_roles). The
-# floors leave room for retraining variance and catch regressions; the bench reports the rates.
+# speech taken for a command. Measured 2026-11-30 (Whisper tiny.en with the safety ear, these
+# voices; Piper clips are repeatable, the NLU model varies from one training to the next): 198-199
+# of 208 safety clips became a safety intent; of the 9-10 misses, 4-5 became a command that moves
+# on ("Star." for "stop", "It's time." for "stop", "He's long." for "ease off"); 9-16 of 96
+# out-of-scope clips became an intent, most of them a needless pause ("my sharpening list" is
+# heard as pain), 1-3 a command that moves on. A clean clone's CI run once measured 16 misses
+# before the exclamation rule ("Oh." for "ow", 5 clips). The bench reports the rates.
 SAFETY_MISS_FLOOR = 0.07
 SAFETY_MOVING_FLOOR = 0.03
 OUT_OF_SCOPE_FLOOR = 0.15
