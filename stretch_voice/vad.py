@@ -1,4 +1,4 @@
-"""End-of-utterance detection with webrtcvad over 16 kHz mono 16-bit PCM.
+"""End-of-utterance detection over 16 kHz mono 16-bit PCM, with webrtcvad or Silero VAD.
 
 :class:`UtteranceDetector` consumes audio in chunks of any size (as a microphone callback or a
 socket delivers it), classifies 30 ms frames as speech / non-speech, and emits an
@@ -50,11 +50,62 @@ class Utterance:
         return self.end_s - self.start_s
 
 
+class SileroFrames:
+    """Silero VAD (v6, the ONNX model inside ``faster-whisper``'s assets) as a streaming
+    classifier of our 30 ms frames.
+
+    The model takes 512-sample windows (32 ms) plus 64 samples of context and carries a recurrent
+    state; a frame is speech if the probability of the latest window is at least ``threshold``.
+    """
+
+    WINDOW = 512
+    CONTEXT = 64
+
+    def __init__(self, threshold: float = 0.5) -> None:
+        import os
+
+        import numpy as np
+        import onnxruntime
+        from faster_whisper.utils import get_assets_path
+
+        opts = onnxruntime.SessionOptions()
+        opts.inter_op_num_threads = opts.intra_op_num_threads = 1
+        opts.log_severity_level = 4
+        self._np = np
+        self._session = onnxruntime.InferenceSession(
+            os.path.join(get_assets_path(), "silero_vad_v6.onnx"),
+            providers=["CPUExecutionProvider"], sess_options=opts)
+        self.threshold = threshold
+        self.reset()
+
+    def reset(self) -> None:
+        np = self._np
+        self._h = np.zeros((1, 1, 128), dtype=np.float32)
+        self._c = np.zeros((1, 1, 128), dtype=np.float32)
+        self._context = np.zeros(self.CONTEXT, dtype=np.float32)
+        self._pending = np.zeros(0, dtype=np.float32)
+        self.probability = 0.0
+
+    def is_speech(self, frame: bytes) -> bool:
+        np = self._np
+        samples = np.frombuffer(frame, dtype="<i2").astype(np.float32) / 32768.0
+        self._pending = np.concatenate([self._pending, samples])
+        while len(self._pending) >= self.WINDOW:
+            window, self._pending = self._pending[:self.WINDOW], self._pending[self.WINDOW:]
+            x = np.concatenate([self._context, window])[None, :]
+            out, self._h, self._c = self._session.run(None, {"input": x, "h": self._h,
+                                                             "c": self._c})
+            self._context = window[-self.CONTEXT:]
+            self.probability = float(np.asarray(out).reshape(-1)[0])
+        return self.probability >= self.threshold
+
+
 class UtteranceDetector:
     """Streaming end-of-utterance detector.
 
     Args:
         aggressiveness: webrtcvad mode 0-3 (3 filters non-speech most aggressively).
+        engine: "webrtc" (webrtcvad) or "silero" (Silero VAD, see :class:`SileroFrames`).
         hangover_ms: Silence after speech that ends an utterance.
         preroll_ms: Audio kept before the detected start of speech.
         start_ms: Speech needed (within a ``start_window_ms`` window) to start an utterance;
@@ -66,10 +117,16 @@ class UtteranceDetector:
     def __init__(self, aggressiveness: int = VAD_AGGRESSIVENESS, hangover_ms: int = 300,
                  preroll_ms: int = 300,
                  start_ms: int = 90, start_window_ms: int = 150, min_speech_ms: int = 120,
-                 max_utterance_s: float = 10.0) -> None:
-        import webrtcvad  # local import: optional dependency for the rest of the package
+                 max_utterance_s: float = 10.0, engine: str = "webrtc") -> None:
+        if engine == "silero":
+            self._vad: object = SileroFrames()
+        elif engine == "webrtc":
+            import webrtcvad  # local import: optional dependency for the rest of the package
 
-        self._vad = webrtcvad.Vad(aggressiveness)
+            self._vad = webrtcvad.Vad(aggressiveness)
+        else:
+            raise ValueError(f"unknown VAD engine {engine!r}")
+        self.engine = engine
         self.hangover_frames = max(1, hangover_ms // FRAME_MS)
         self.preroll_frames = max(0, preroll_ms // FRAME_MS)
         self.start_frames = max(1, start_ms // FRAME_MS)
@@ -80,6 +137,8 @@ class UtteranceDetector:
 
     def reset(self) -> None:
         """Forget all state (e.g. after barge-in or when the microphone is reopened)."""
+        if isinstance(self._vad, SileroFrames):
+            self._vad.reset()
         self._buf = b""
         self._frame_index = 0  # index of the next frame to be classified
         self._ring: Deque[tuple[bytes, bool]] = collections.deque(
@@ -114,8 +173,10 @@ class UtteranceDetector:
         return self._emit()
 
     def is_speech(self, frame: bytes) -> bool:
-        """webrtcvad's verdict on one 30 ms frame."""
-        return bool(self._vad.is_speech(frame, SAMPLE_RATE))
+        """The VAD's verdict on one 30 ms frame."""
+        if isinstance(self._vad, SileroFrames):
+            return self._vad.is_speech(frame)
+        return bool(self._vad.is_speech(frame, SAMPLE_RATE))  # type: ignore[attr-defined]
 
     def _t(self, frame_index: int) -> float:
         return frame_index * FRAME_MS / 1000.0

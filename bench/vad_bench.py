@@ -1,0 +1,111 @@
+"""End of speech: webrtcvad and Silero VAD side by side, on the same clips in one run.
+
+    PYTHONPATH=. .venv/bin/python bench/vad_bench.py
+
+Every command and safety phrase of bench/voice_set.yml, in the benchmark's voices (not the test
+voices), clean and in sox pink noise at 15 and 8 dB SNR, with 0.8 s of the same room noise before
+and after the speech, goes through :class:`stretch_voice.vad.UtteranceDetector` in 30 ms chunks,
+once per engine. The speech's true start and end are known (the clip is trimmed speech plus
+padding). Reported per engine and condition:
+
+* found: exactly one utterance covers the speech; split: more than one; missed: none;
+* clipped: the utterance starts more than 30 ms after the speech or its last speech frame is more
+  than 100 ms before the speech's end (a word cut off);
+* tail: how long after the true end the VAD still calls it speech (median, p95). The voice loop
+  ends a turn 90-150 ms after the last speech frame, so the tail adds straight to the latency;
+* false utterances in 30 s of room noise alone (pink and brown, at the 8 dB level of a typical
+  command), and CPU time per second of audio.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from devtools.audio_gen import coloured_noise, synthesize
+from stretch_voice import SAMPLE_RATE
+from stretch_voice.vad import FRAME_BYTES, UtteranceDetector
+
+ROOT = Path(__file__).resolve().parents[1]
+VOICES = (("en-us+m3", 160), ("flite:awb", 160), ("piper", 160))
+CONDITIONS = {"clean": None, "noisy": 15.0, "loud": 8.0}
+PAD_S = 0.8
+ENGINES = ("webrtc", "silero")
+
+
+def run(engine: str, pcm: bytes) -> tuple[list, float]:
+    det = UtteranceDetector(engine=engine)
+    t0 = time.perf_counter()
+    utts = []
+    for i in range(0, len(pcm), FRAME_BYTES):
+        utts += det.feed(pcm[i:i + FRAME_BYTES])
+    utts += det.flush()
+    return utts, time.perf_counter() - t0
+
+
+def main() -> None:
+    spoken = yaml.safe_load((ROOT / "bench" / "voice_set.yml").read_text())
+    phrases = [p for p, _ in spoken["commands"]] + [p for p, _ in spoken["safety"]]
+    counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    tails: dict[tuple[str, str], list[float]] = defaultdict(list)
+    cpu = {e: 0.0 for e in ENGINES}
+    audio_s = 0.0
+    speech_rms = []
+    for voice, speed in VOICES:
+        for cond, snr in CONDITIONS.items():
+            for phrase in phrases:
+                clip = synthesize(phrase, voice, speed, snr_db=snr, noise="sox-pink", pad_s=PAD_S)
+                total = len(clip.pcm) / (2 * SAMPLE_RATE)
+                start, end = PAD_S, total - PAD_S
+                audio_s += total
+                if snr is None:
+                    x = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float64)
+                    speech_rms.append(float(np.sqrt(np.mean(
+                        x[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)] ** 2))))
+                for engine in ENGINES:
+                    utts, dt = run(engine, clip.pcm)
+                    cpu[engine] += dt
+                    c = counts[(engine, cond)]
+                    c["clips"] += 1
+                    over = [u for u in utts if u.start_s < end and u.end_s > start]
+                    c["false"] += len(utts) - len(over)
+                    if not over:
+                        c["missed"] += 1
+                        continue
+                    c["found" if len(over) == 1 else "split"] += 1
+                    first, last = over[0], over[-1]
+                    if first.speech_start_s > start + 0.03 or last.speech_end_s < end - 0.1:
+                        c["clipped"] += 1
+                    tails[(engine, cond)].append((last.speech_end_s - end) * 1000)
+    print(f"{len(phrases)} phrases x {len(VOICES)} voices x {len(CONDITIONS)} conditions")
+    print("engine  cond   | found split missed clipped false | tail ms median  p95")
+    for engine in ENGINES:
+        for cond in CONDITIONS:
+            c, t = counts[(engine, cond)], sorted(tails[(engine, cond)])
+            p95 = t[int(0.95 * (len(t) - 1))] if t else float("nan")
+            print(f"{engine:7s} {cond:6s} | {c['found']:5d} {c['split']:5d} {c['missed']:6d} "
+                  f"{c['clipped']:7d} {c['false']:5d} | {statistics.median(t) if t else 0:9.0f} "
+                  f"{p95:5.0f}")
+    # room noise alone, at the level that is 8 dB below a typical command
+    level = statistics.median(speech_rms) / 10 ** (8 / 20)
+    rng = np.random.default_rng(7)
+    print("\nroom noise alone, 30 s each, at the 8 dB level: false utterances")
+    for kind in ("sox-pink", "sox-brown"):
+        noise = coloured_noise(30 * SAMPLE_RATE, rng, kind) * level
+        pcm = np.clip(np.round(noise), -32768, 32767).astype("<i2").tobytes()
+        audio_s += 30 * len(ENGINES)
+        for engine in ENGINES:
+            utts, dt = run(engine, pcm)
+            cpu[engine] += dt
+            print(f"  {kind:9s} {engine:7s} {len(utts)}")
+    print("\nCPU per second of audio:", ", ".join(
+        f"{e} {cpu[e] / audio_s * 1000:.2f} ms" for e in ENGINES))
+
+
+if __name__ == "__main__":
+    main()

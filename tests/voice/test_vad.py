@@ -1,0 +1,56 @@
+"""End of utterance on real synthetic speech, with both VAD engines (webrtcvad and Silero)."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+pytest.importorskip("webrtcvad")
+pytest.importorskip("faster_whisper")
+if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
+    pytest.skip("espeak-ng and sox are needed to generate test audio", allow_module_level=True)
+
+from devtools.audio_gen import coloured_noise, concat_with_silence, synthesize  # noqa: E402
+from stretch_voice import SAMPLE_RATE  # noqa: E402
+from stretch_voice.vad import FRAME_BYTES, UtteranceDetector, split_pcm  # noqa: E402
+
+pytestmark = pytest.mark.voice
+ENGINES = ("webrtc", "silero")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_two_commands_apart_are_two_utterances_with_their_speech_inside(engine: str) -> None:
+    a = synthesize("next step", "en-us+m3", 160, snr_db=15.0, noise="sox-pink", pad_s=0.5)
+    b = synthesize("that hurts", "flite:awb", 160, snr_db=15.0, noise="sox-pink", pad_s=0.5)
+    utts = split_pcm(concat_with_silence([a.pcm, b.pcm], gap_s=1.0), engine=engine)
+    assert len(utts) == 2
+    first_speech_end = len(a.pcm) / (2 * SAMPLE_RATE) - 0.5
+    assert 0.4 <= utts[0].speech_start_s <= 0.6  # the speech starts at 0.5 s
+    assert abs(utts[0].speech_end_s - first_speech_end) <= 0.2
+    assert utts[1].speech_start_s > first_speech_end + 1.0
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_room_noise_alone_is_not_an_utterance(engine: str) -> None:
+    rng = np.random.default_rng(3)
+    noise = coloured_noise(5 * SAMPLE_RATE, rng, "sox-pink") * 300  # about -40 dBFS
+    pcm = np.clip(np.round(noise), -32768, 32767).astype("<i2").tobytes()
+    assert split_pcm(pcm, engine=engine) == []
+
+
+def test_silero_state_is_forgotten_on_reset() -> None:
+    clip = synthesize("ouch", "en-us", 160, pad_s=0.3).pcm
+    det = UtteranceDetector(engine="silero")
+    verdicts = [det.is_speech(clip[i:i + FRAME_BYTES])
+                for i in range(0, len(clip) - FRAME_BYTES + 1, FRAME_BYTES)]
+    det.reset()
+    again = [det.is_speech(clip[i:i + FRAME_BYTES])
+             for i in range(0, len(clip) - FRAME_BYTES + 1, FRAME_BYTES)]
+    assert verdicts == again and any(verdicts) and not verdicts[0]
+
+
+def test_an_unknown_engine_is_refused() -> None:
+    with pytest.raises(ValueError):
+        UtteranceDetector(engine="nope")
