@@ -57,6 +57,7 @@ from stretch_voice.recognizer import Recognizer, Transcript  # noqa: E402
 from stretch_voice.session import feed_realtime  # noqa: E402
 from stretch_voice.speaker import Speaker  # noqa: E402
 from stretch_voice.tts import Player  # noqa: E402
+from stretch_voice.vad import ENGINES as VAD_ENGINES  # noqa: E402
 from stretch_voice.vad import VAD_AGGRESSIVENESS, UtteranceDetector  # noqa: E402
 
 SET = ROOT / "bench" / "voice_set.yml"
@@ -113,10 +114,10 @@ def percentile(xs: list[float], q: float) -> Optional[float]:
 class Run(VoiceClient):
     """One voice x condition: a session, a socket.io connection, a fresh conversation."""
 
-    def __init__(self, url: str, recognizer: Any, name: str, vad: int) -> None:
+    def __init__(self, url: str, recognizer: Any, name: str, vad: int, engine: str) -> None:
         super().__init__(url, f"bench-{name}-{time.time_ns()}", recognizer,
                          Speaker(Player("null", simulate=False)),
-                         detector=UtteranceDetector(aggressiveness=vad))
+                         detector=UtteranceDetector(aggressiveness=vad, engine=engine))
         self.connect()
 
     def hear(self, pcm: bytes, tail_s: float) -> tuple[Any, float]:
@@ -146,6 +147,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--speed", type=int, default=160)
     ap.add_argument("--vad", type=int, default=VAD_AGGRESSIVENESS, choices=[0, 1, 2, 3],
                     help="webrtcvad aggressiveness")
+    ap.add_argument("--vad-engine", default="both", choices=list(VAD_ENGINES),
+                    help="end of speech: webrtcvad, Silero VAD, or both (the product's default)")
     ap.add_argument("--recognizers", nargs="+", default=["whisper", "sphinx"],
                     choices=["whisper", "sphinx"])
     ap.add_argument("--out", default=str(ROOT / "results" / "voice_bench.json"))
@@ -203,7 +206,8 @@ def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
     for voice_name in args.voices:
         voice, speed = voice_and_speed(voice_name, args.speed)
         for cond in args.conditions:
-            run = Run(servers.url, recognizer, f"{name}-{voice}-{cond}", args.vad)
+            run = Run(servers.url, recognizer, f"{name}-{voice}-{cond}", args.vad,
+                      args.vad_engine)
             for phrase, expected, kind in items:
                 # room noise before, during and after the speech, as in a real room
                 clip = synthesize(phrase, voice, speed, snr_db=CONDITIONS[cond],
@@ -244,6 +248,7 @@ def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
             run.close()
     return {
         "voices": args.voices, "conditions": args.conditions, "vad": args.vad,
+        "vad_engine": args.vad_engine,
         "noise": "sox pink; noisy 15 dB SNR, loud 8 dB",
         "phrases": {k: sum(1 for i in items if i[2] == k) for k in ("command", "safety", "oog")},
         "rates": {k: {"ok": v[0], "n": v[1], "rate": round(v[0] / v[1], 3)}

@@ -17,7 +17,7 @@ from stretch_voice import SAMPLE_RATE  # noqa: E402
 from stretch_voice.vad import FRAME_BYTES, UtteranceDetector, split_pcm  # noqa: E402
 
 pytestmark = pytest.mark.voice
-ENGINES = ("webrtc", "silero")
+ENGINES = ("webrtc", "silero", "both")
 
 
 @pytest.mark.parametrize("engine", ENGINES)
