@@ -117,7 +117,7 @@ class Gateway:
 
     async def status(self, _request: web.Request) -> web.Response:
         rows = [{"attached": self.attachments[sid].queue is not None,
-                 "received_s": round(s.received_samples / SAMPLE_RATE, 2), "peak": s.peak}
+                 "received_samples": s.received_samples, "peak": s.peak}
                 for sid, s in list(self.sessions.items()) if sid in self.attachments]
         return web.json_response({"sessions": len(rows),
                                   "attached": sum(r["attached"] for r in rows), "pages": rows})
