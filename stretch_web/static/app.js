@@ -161,7 +161,7 @@ function showState(s) {
   document.body.classList.toggle('is-paused', s.paused);
   $('paused').hidden = !s.paused;
   $('paused-why').textContent = s.question === 'pain'
-    ? 'How bad is it, zero to ten? Then say “resume” when you’re ready.'
+    ? 'The coach asked: how bad is it, zero to ten?'
     : 'Say “resume” when you’re ready.';
   if (s.routine) {
     $('routine').textContent = s.routine;

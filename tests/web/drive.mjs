@@ -15,7 +15,7 @@ if (cfg.wav) args.push(`--use-file-for-fake-audio-capture=${cfg.wav}%noloop`);
 const browser = await chromium.launch({ executablePath: cfg.chromium || '/usr/bin/chromium', args });
 
 async function snapshot(page, name) {
-  if (cfg.shots) await page.screenshot({ path: `${cfg.shots}/${name}.png`, fullPage: true });
+  if (cfg.shots) await page.screenshot({ path: `${cfg.shots}/${name}.png` });
   report.snapshots[name] = await page.evaluate(() => ({
     routine: document.getElementById('routine').textContent,
     step: document.getElementById('step').textContent,
@@ -52,7 +52,7 @@ const routineIs = (word) => document.getElementById('routine').textContent.toLow
 
 async function voice() {
   // The microphone file says: start, a routine, next ... until the hold, then ouch.
-  const page = await browser.newPage({ viewport: { width: 430, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
   page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
   await page.goto(cfg.url);
   await page.click('#start');
@@ -66,7 +66,7 @@ async function voice() {
 
 async function typed() {
   // No microphone input: typed text drives the session; then reload mid-hold, STOP, two pages.
-  const page = await browser.newPage({ viewport: { width: 430, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
   await page.goto(cfg.url);
   await page.click('#start');
   const say = async (text) => { await page.fill('#text', text); await page.press('#text', 'Enter'); };
