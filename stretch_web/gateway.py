@@ -85,9 +85,10 @@ class Gateway:
     """Sessions by id, the shared recogniser, and the aiohttp handlers."""
 
     def __init__(self, rasa_url: str, recognizer: Any, linger: float = 60.0,
-                 voice: str = "piper",
+                 voice: str = "piper", connect_timeout: float = 10.0,
                  session_factory: Optional[Callable[..., PageSession]] = None) -> None:
         self.rasa_url, self.recognizer, self.linger, self.voice = rasa_url, recognizer, linger, voice
+        self.connect_timeout = connect_timeout
         self.factory = session_factory or PageSession
         self.sessions: Dict[str, PageSession] = {}
         self.attachments: Dict[str, Attachment] = {}
@@ -148,7 +149,8 @@ class Gateway:
         loop = asyncio.get_running_loop()
         att = Attachment(loop)
         session = await loop.run_in_executor(None, lambda: self.factory(
-            sid, self.rasa_url, self.recognizer, att.send, voice=self.voice).start())
+            sid, self.rasa_url, self.recognizer, att.send, voice=self.voice).start(
+            self.connect_timeout))
         self.sessions[sid], self.attachments[sid] = session, att
         return session, att, False
 
@@ -182,7 +184,15 @@ class Gateway:
                                 f"(s16le); this page offered {wrong}."))
                             await ws.close(code=1003, message=b"wrong audio format")
                             break
-                        session, att, resumed = await self._session(data.get("session"))
+                        try:
+                            session, att, resumed = await self._session(data.get("session"))
+                        except Exception as exc:  # noqa: BLE001 - tell the page, keep serving
+                            log.warning("cannot start a session: %s", exc)
+                            await ws.send_json(error(
+                                "coach_unreachable", "The coach's server does not answer; "
+                                "retrying. Is it running (make web starts it)?"))
+                            await ws.close(code=1011, message=b"coach unreachable")
+                            break
                         if att.queue is not None:  # the same session open elsewhere: take it over
                             att.queue.put_nowait(error("taken_over", "This session was opened "
                                                        "in another page."))

@@ -89,8 +89,13 @@ class PageSession:
         self._worker = threading.Thread(target=self._feed_loop, daemon=True,
                                         name=f"page-{sid[:8]}")
 
-    def start(self) -> "PageSession":
-        self.client.connect(timeout=30)
+    def start(self, timeout: float = 10.0) -> "PageSession":
+        """Connect to the coach (raises if it does not answer within ``timeout`` seconds)."""
+        try:
+            self.client.connect(timeout=timeout)
+        except Exception:
+            self.client.close()
+            raise
         self._worker.start()
         self.refresh_state()
         return self

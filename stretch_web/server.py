@@ -44,7 +44,8 @@ async def serve(args: argparse.Namespace) -> None:
     print("[web] loading the recogniser and the voice ...", flush=True)
     recognizer = await loop.run_in_executor(None, Recognizer)
     await loop.run_in_executor(None, get_synth, args.voice)
-    gateway = Gateway(args.url, recognizer, linger=args.linger, voice=args.voice)
+    gateway = Gateway(args.url, recognizer, linger=args.linger, voice=args.voice,
+                      connect_timeout=args.connect_timeout)
     runner = web.AppRunner(gateway.app())
     await runner.setup()
     await web.TCPSite(runner, args.host, args.port).start()
@@ -73,6 +74,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--https-port", type=int, default=8443, help="HTTPS port")
     ap.add_argument("--linger", type=float, default=60.0,
                     help="seconds a closed page's session is kept for a reload to resume it")
+    ap.add_argument("--connect-timeout", type=float, default=10.0,
+                    help="seconds to wait for the coach's server when a page connects")
     ap.add_argument("--voice", default="piper", help="the coach's voice (as make voice)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)

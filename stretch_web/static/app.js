@@ -16,6 +16,7 @@ const note = (type, extra) => trace.events.push({ type, t: performance.now(), ..
 let ws = null;
 let ready = false;
 let closedForGood = false;
+let linkTrouble = false;    // the notice shows a connection problem (cleared when connected)
 let outbox = [];            // text messages waiting for the connection (typed text, STOP)
 let playCtx = null;         // playback
 let micCtx = null;          // capture, 16 kHz
@@ -58,6 +59,7 @@ function onMessage(m) {
       ready = true;
       sessionStorage.setItem(SESSION_KEY, m.session);
       setLink('open', m.resumed ? 'connected (resumed)' : 'connected');
+      if (linkTrouble) { showNotice(''); linkTrouble = false; }
       $('captions').innerHTML = '';
       for (const msg of outbox.splice(0)) ws.send(JSON.stringify(msg));
       break;
@@ -69,6 +71,7 @@ function onMessage(m) {
       trace.errors.push(m);
       showNotice(m.message);
       if (m.code === 'bad_format' || m.code === 'taken_over') closedForGood = true;
+      if (m.code === 'coach_unreachable') linkTrouble = true;
       break;
     default: break;
   }

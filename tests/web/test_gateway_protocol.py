@@ -202,3 +202,20 @@ def test_https_serves_the_page_with_a_self_signed_certificate(web_servers, tmp_p
         assert run(hello())["resumed"] is False
     finally:
         g.stop()
+
+
+def test_coach_down_is_a_clear_error_and_the_gateway_stays_up(tmp_path):
+    g = Gateway(f"http://127.0.0.1:{free_port()}", tmp_path, free_port(), linger=1.0,
+                extra=["--connect-timeout", "2"])
+    try:
+        async def scenario() -> Page:
+            async with aiohttp.ClientSession() as http:
+                p = await page(http, g)
+                assert await p.wait(lambda: p.closed is not None, 10)
+                return p
+        p = run(scenario())
+        err = p.of("error", code="coach_unreachable")[0]
+        assert "does not answer" in err["message"] and p.closed == 1011
+        assert g.status() == {"sessions": 0, "attached": 0, "pages": []}
+    finally:
+        g.stop()
