@@ -118,7 +118,9 @@ class Gateway:
 
     async def status(self, _request: web.Request) -> web.Response:
         rows = [{"attached": self.attachments[sid].queue is not None,
-                 "received_samples": s.received_samples, "peak": s.peak}
+                 "received_samples": s.received_samples, "peak": s.peak,
+                 "latency_ms": [round(t.latency_ms) for t in s.client.session.turns[-50:]
+                                if t.latency_ms is not None]}
                 for sid, s in list(self.sessions.items()) if sid in self.attachments]
         return web.json_response({"sessions": len(rows),
                                   "attached": sum(r["attached"] for r in rows), "pages": rows})

@@ -4,8 +4,8 @@ speaker.
 A :class:`PageSession` owns a :class:`stretch_voice.client.VoiceClient` (its own socket.io
 conversation with the coach, the shared Whisper recogniser, the VAD, and a
 :class:`~stretch_voice.speaker.Speaker`). The speaker's player plays nowhere and hands every block
-to the page instead (``Player(sink=...)``), paced in real time, so the speaker is "busy" exactly
-while the page is playing and barge-in works as in the terminal. Audio from the page is fed to the
+to the page instead (:class:`PagePlayer`, through ``Player``'s sink), paced in real time a little
+ahead, so the speaker is "busy" while the page is playing and barge-in works as in the terminal. Audio from the page is fed to the
 session by a worker thread, so recognition never blocks the web server.
 
 Messages to the page go through ``send`` (thread-safe, set by the gateway): dicts become JSON
@@ -52,6 +52,30 @@ def audio_frame(pcm: bytes, rate: int) -> bytes:
     return struct.pack("<I", rate) + pcm
 
 
+LEAD_MS = 90
+"""Audio goes to the page this far ahead of its time: the page starts a reply as soon as its
+first block arrives (no jitter buffer of its own to wait out) and holds this much in hand against
+network jitter. Barge-in still stops it at once (the page drops what it holds)."""
+
+
+class PagePlayer(Player):
+    """A player that plays nowhere: each block goes to ``sink`` ``LEAD_MS`` before the time it
+    would play, and the player stays busy for as long as the page plays (so barge-in and the
+    speaker's turn-taking work as with a sound card)."""
+
+    def __init__(self, sink: Callable[[bytes, int], None], lead_ms: int = LEAD_MS) -> None:
+        super().__init__(backend="null", simulate=True, sink=sink)
+        self.lead = lead_ms / 1000
+
+    def _play_null(self, blocks: list, rate: int, channels: int) -> None:
+        def pace(_block: bytes, due: float) -> None:
+            self._stop_event.wait(max(0.0, due - self.lead - time.monotonic()))
+
+        self._emit(blocks, rate, pace)
+        if not self._stop_event.is_set() and blocks:  # the page plays what it holds
+            self._stop_event.wait(self.lead + len(blocks[-1]) / (2.0 * channels * rate))
+
+
 class PageSpeaker(Speaker):
     """A speaker whose cuts are also sent to the page (stop now, drop what is queued)."""
 
@@ -79,7 +103,7 @@ class PageSession:
         self.inbox: "queue.Queue[Optional[bytes]]" = queue.Queue(maxsize=INBOX_CHUNKS)
         self.detached_at: Optional[float] = None
         self.closed = False
-        player = Player(backend="null", simulate=True, sink=self._audio)
+        player = PagePlayer(self._audio)
         self.speaker = PageSpeaker(player, voice, speed)
         self.speaker.on_cut = lambda: self.send({"type": "flush"})
         self.client = VoiceClient(rasa_url, sid, recognizer, self.speaker,

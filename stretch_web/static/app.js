@@ -6,12 +6,19 @@ const $ = (id) => document.getElementById(id);
 const SESSION_KEY = 'stretch-coach-session'; // per tab: a reload resumes, a new tab is new
 const RING = 2 * Math.PI * 52;
 
-// What the page did, for the tests and the benchmark (times from performance.now()).
+// What the page did, for the tests and the benchmark (times from performance.now()). With ?trace
+// in the address every audio frame and microphone chunk is kept (the benchmark); otherwise only
+// the last few hundred events, so a long session does not grow the page.
+const TRACE = new URLSearchParams(location.search).has('trace');
 const trace = window.coachTrace = {
-  events: [], sent: { chunks: 0, samples: 0, peak: 0 },
+  events: [], chunks: [], sent: { chunks: 0, samples: 0, peak: 0 },
   played: { frames: 0, samples: 0, peak: 0, firstAt: null }, flushes: 0, errors: [],
 };
-const note = (type, extra) => trace.events.push({ type, t: performance.now(), ...extra });
+const note = (type, extra) => {
+  if (type === 'audio' && !TRACE) return;
+  trace.events.push({ type, t: performance.now(), ...extra });
+  if (!TRACE && trace.events.length > 500) trace.events.splice(0, 100);
+};
 
 let ws = null;
 let ready = false;
@@ -93,7 +100,7 @@ function onAudio(buf) {
   src.buffer = audio;
   src.connect(playCtx.destination);
   const now = playCtx.currentTime;
-  if (playAt < now + 0.02) playAt = now + 0.06; // a small jitter buffer after a gap
+  if (playAt < now + 0.01) playAt = now + 0.02; // after a gap; the gateway sends ~90 ms ahead
   src.start(playAt);
   playAt += audio.duration;
   playing.push(src);
@@ -133,6 +140,7 @@ async function start() {
       trace.sent.chunks += 1;
       trace.sent.samples += data.pcm.byteLength / 2;
       trace.sent.peak = Math.max(trace.sent.peak, data.peak);
+      if (TRACE) trace.chunks.push([performance.now(), data.peak]);
     };
     $('mic').dataset.state = 'on';
     $('mic').firstChild.textContent = 'listening ';
