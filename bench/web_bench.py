@@ -9,10 +9,11 @@ short commands that each get a short spoken reply and leave the session where it
 "help", "how long left"), in the Piper voice, several seconds apart. All pages of a round start
 together, each with its own session, so they speak at the same moments: the worst case for the
 gateway. The page records when it posted each 20 ms microphone chunk with its peak, and when each
-reply audio block was scheduled to play (``?trace``). End of speech is the last loud chunk of an
-utterance as the page sent it; the latency runs to the start of the first reply block played
-after it (the page's own jitter buffer, 60 ms after a gap, included; the sound card's output
-latency is not). Loopback, 2 cores shared by the browser, the gateway, Rasa and the action
+reply audio block was scheduled to play (``?trace``). End of speech is where the speech ends in
+the file, on the page's capture clock (see :func:`latencies`); the latency runs to the start of
+the first reply block played after it (the page's own 20 ms start-up buffer included; the sound
+card's input and output latency not). The last loud chunk is reported against it as a check that
+file and capture line up (it lands a little before: the quiet tail of a word). Loopback, 2 cores shared by the browser, the gateway, Rasa and the action
 server: the browser's audio processing (echo cancellation, noise suppression, one AudioWorklet
 per page) competes for the same CPU. Prints a table; writes results/web_bench.json.
 """
@@ -43,7 +44,8 @@ from stretch_voice.audio import write_wav  # noqa: E402
 
 PHRASES = ("hello", "help", "how long left")
 LOUD = 2000          # a chunk peak above this (of 32768) is speech; the file's floor is ~30
-CHUNK = 320          # samples per microphone chunk the page sends (20 ms)
+CHUNK = 320          # samples per microphone chunk the page sends
+CHUNK_MS = 20
 TARGET_MS = 350      # the issue's target for one page
 LIMIT_MS = 1000      # the concurrency limit: median past this
 
@@ -77,25 +79,30 @@ def speech_file(path: Path, n: int, gap_s: float) -> tuple[Path, list[int]]:
 
 def latencies(page: dict[str, Any], ends: list[int]) -> tuple[list[float], list[float]]:
     """Latency (ms) per answered utterance of one page, and how far (ms) the end of speech by the
-    file's timeline lies from the end by level (a check of the alignment).
+    file's timeline lies from the last loud chunk (a check of the alignment).
 
     The page sends 320-sample chunks from the moment the microphone opens, which is when the file
-    starts: sample k of the file reached the page's main thread when chunk k // 320 was posted.
+    starts. A busy page posts some chunks late, so times come from the capture clock: chunk i was
+    captured 20 ms * (i + 1) after the start, and the start is placed by the chunk posted with the
+    least delay. Sample k of the file was captured at start + k / 16 ms.
     """
     chunks = page["chunks"]
+    if not chunks:
+        return [], []
+    start = min(t - (i + 1) * CHUNK_MS for i, (t, _) in enumerate(chunks))
     played = sorted(t + at for t, at in page["audio"])
     out, drift = [], []
     for i, end in enumerate(ends):
-        idx = end // CHUNK
-        if idx >= len(chunks):
+        if end // CHUNK >= len(chunks):
             break
-        t_end = chunks[idx][0]
-        nxt_idx = ends[i + 1] // CHUNK - 40 if i + 1 < len(ends) else len(chunks) - 1
-        t_next = chunks[min(nxt_idx, len(chunks) - 1)][0] if i + 1 < len(ends) else float("inf")
+        t_end = start + end * 1000 / SAMPLE_RATE
+        t_next = start + (ends[i + 1] * 1000 / SAMPLE_RATE - 1500) if i + 1 < len(ends) else 1e18
         first = next((p for p in played if t_end < p < t_next), None)
         if first is not None:
             out.append(first - t_end)
-        loud = [t for t, peak in chunks[max(0, idx - 50):idx + 50] if peak > LOUD]
+        idx = end // CHUNK
+        loud = [start + (j + 1) * CHUNK_MS for j in range(max(0, idx - 50), min(len(chunks), idx + 50))
+                if chunks[j][1] > LOUD]
         if loud:
             drift.append(loud[-1] - t_end)
     return out, drift

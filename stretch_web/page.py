@@ -26,6 +26,7 @@ from typing import Any, Callable, Deque, Optional, Union
 import requests
 
 from stretch_voice.client import VoiceClient
+from stretch_voice.safety_words import is_safety_text
 from stretch_voice.session import Turn
 from stretch_voice.speaker import Speaker
 from stretch_voice.tts import Player
@@ -182,8 +183,6 @@ class PageSession:
 
     def text(self, text: str) -> None:
         """Typed text: sent to the coach as if said (a safety word also cuts the coach's speech)."""
-        from stretch_voice.safety_words import is_safety_text
-
         if is_safety_text(text):
             self.speaker.interrupt()
         self._caption("you", text, action="typed")
@@ -213,6 +212,9 @@ class PageSession:
             self.closed = True
             for t in self._timers:
                 t.cancel()
-        self.inbox.put(None)
+        try:
+            self.inbox.put(None, timeout=5)
+        except queue.Full:
+            log.warning("session %s: the audio worker did not drain; leaving it", self.sid)
         self._worker.join(timeout=5)
         self.client.close()

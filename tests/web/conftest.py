@@ -8,14 +8,11 @@ import pytest
 from devtools.servers import MODEL, Servers
 from web_harness import TIME_SCALE, Gateway, free_port
 
-RASA_PORT, ACTIONS_PORT = 5205, 5255
-
-
 @pytest.fixture(scope="session")
 def web_servers(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("no trained model: run scripts/setup.sh (make install) first")
-    s = Servers(tmp_path_factory.mktemp("web-servers"), RASA_PORT, ACTIONS_PORT, TIME_SCALE)
+    s = Servers(tmp_path_factory.mktemp("web-servers"), free_port(), free_port(), TIME_SCALE)
     try:
         s.start()
         yield s

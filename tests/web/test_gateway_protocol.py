@@ -92,6 +92,26 @@ def test_hello_then_audio_replies_are_framed_with_their_rate(gateway):
     run(scenario())
 
 
+def test_safety_phrase_while_the_coach_speaks_flushes_the_page(gateway, tmp_path):
+    from stretch_voice.audio import read_wav
+
+    ouch = read_wav(speech_wav(tmp_path / "ouch.wav", [("ouch", 1.0)], lead_s=0.3))
+
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            p = await page(http, gateway)
+            await p.send({"type": "text", "text": "start"})  # the warm-up advice: seconds long
+            assert await p.wait(lambda: len(p.audio) >= 5), "the coach is speaking"
+            for i in range(0, len(ouch), 640):  # a microphone's pace: 20 ms every 20 ms
+                await p.ws.send_bytes(ouch[i:i + 640])
+                await asyncio.sleep(0.02)
+            assert await p.wait(lambda: p.of("flush"), 10), "the page is told to stop"
+            heard = p.of("caption", who="you")[-1]
+            assert heard["action"] == "barge-in" and "ouch" in heard["text"].lower()
+            assert await p.wait(lambda: p.of("state", phase="paused"), 10)
+    run(scenario())
+
+
 def test_bad_frames_and_messages_are_answered_and_the_session_goes_on(gateway):
     async def scenario() -> None:
         async with aiohttp.ClientSession() as http:

@@ -19,9 +19,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.web]
 
 
 def test_make_web_serves_the_page_and_ctrl_c_stops_everything():
-    port = free_port()
-    env = {**os.environ, "RASA_PORT": "5405", "ACTIONS_PORT": "5455", "WEB_PORT": str(port),
-           "WEB_HTTPS_PORT": str(free_port())}
+    port, rasa, actions = free_port(), free_port(), free_port()
+    env = {**os.environ, "RASA_PORT": str(rasa), "ACTIONS_PORT": str(actions),
+           "WEB_PORT": str(port), "WEB_HTTPS_PORT": str(free_port())}
     proc = subprocess.Popen(["make", "web"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     out = ""
@@ -41,15 +41,16 @@ def test_make_web_serves_the_page_and_ctrl_c_stops_everything():
             assert r.ok and len(r.text) > 500, asset
             assert "http://" not in r.text and "https://" not in r.text, f"{asset}: nothing remote"
         assert requests.get(f"http://127.0.0.1:{port}/status", timeout=10).json()["sessions"] == 0
-        assert requests.get("http://127.0.0.1:5405/status", timeout=10).ok, "the Rasa server runs"
+        assert requests.get(f"http://127.0.0.1:{rasa}/status", timeout=10).ok, "Rasa runs"
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             raise
-    for p in (port, 5405, 5455):
+    for p in (port, rasa, actions):
         probe = subprocess.run(["bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{p}"],
                                capture_output=True)
         assert probe.returncode != 0, f"port {p} still open after Ctrl-C"
