@@ -27,8 +27,8 @@ try {
   for (const page of pages) {
     out.pages.push(await page.evaluate(() => ({
       chunks: window.coachTrace.chunks,
-      audio: window.coachTrace.events.filter((e) => e.type === 'audio').map((e) => [e.t, e.at]),
-      heard: window.coachTrace.events.filter((e) => e.type === 'caption' && e.who === 'you').map((e) => e.text),
+      events: window.coachTrace.events.filter((e) => ['audio', 'caption', 'speaking'].includes(e.type))
+        .map((e) => ({ type: e.type, t: e.t, at: e.at, who: e.who, text: e.text })),
     })));
   }
 } finally {

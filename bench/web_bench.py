@@ -77,35 +77,44 @@ def speech_file(path: Path, n: int, gap_s: float) -> tuple[Path, list[int]]:
     return write_wav(path, b"".join(parts)), ends
 
 
-def latencies(page: dict[str, Any], ends: list[int]) -> tuple[list[float], list[float]]:
-    """Latency (ms) per answered utterance of one page, and how far (ms) the end of speech by the
-    file's timeline lies from the last loud chunk (a check of the alignment).
+def latencies(page: dict[str, Any], ends: list[int]) -> tuple[list[float], list[float], int]:
+    """Latency (ms) per answered utterance of one page; how far (ms) the last loud chunk lies
+    from the end of speech by the file (a check of the alignment); utterances heard.
 
-    The page sends 320-sample chunks from the moment the microphone opens, which is when the file
-    starts. A busy page posts some chunks late, so times come from the capture clock: chunk i was
-    captured 20 ms * (i + 1) after the start, and the start is placed by the chunk posted with the
-    least delay. Sample k of the file was captured at start + k / 16 ms.
+    Times: the page sends 320-sample chunks from the moment the microphone opens, which is when
+    the file starts. A busy page posts some chunks late, so times come from the capture clock:
+    chunk i was captured 20 ms * (i + 1) after the start, and the start is placed by the chunk
+    posted with the least delay; sample k of the file was captured at start + k / 16 ms.
+    Attribution: the first "you" caption after an utterance's end (and before the next's) is
+    what the gateway heard of it; its reply is the next coach caption;
+    that reply's audio starts with the first audio block after the gateway's ``speaking`` mark for
+    it (a reply that comes late is never taken for the next utterance's).
     """
-    chunks = page["chunks"]
+    chunks, events = page["chunks"], page["events"]
     if not chunks:
-        return [], []
+        return [], [], 0
     start = min(t - (i + 1) * CHUNK_MS for i, (t, _) in enumerate(chunks))
-    played = sorted(t + at for t, at in page["audio"])
-    out, drift = [], []
-    for i, end in enumerate(ends):
-        if end // CHUNK >= len(chunks):
-            break
-        t_end = start + end * 1000 / SAMPLE_RATE
-        t_next = start + (ends[i + 1] * 1000 / SAMPLE_RATE - 1500) if i + 1 < len(ends) else 1e18
-        first = next((p for p in played if t_end < p < t_next), None)
-        if first is not None:
-            out.append(first - t_end)
+    you = [i for i, e in enumerate(events) if e["type"] == "caption" and e["who"] == "you"]
+    t_ends = [start + end * 1000 / SAMPLE_RATE for end in ends] + [float("inf")]
+    out, drift, heard = [], [], 0
+    for n, end in enumerate(ends):
+        t_end = t_ends[n]
+        caption = next((i for i in you if t_end < events[i]["t"] < t_ends[n + 1]), None)
+        if caption is None:  # not heard as speech, or ignored
+            continue
+        heard += 1
+        after = events[caption + 1:]
+        reply = next((e["text"] for e in after if e["type"] == "caption" and e["who"] == "coach"), None)
+        k = next((i for i, e in enumerate(after) if e["type"] == "speaking" and e["text"] == reply), None)
+        block = next((e for e in after[k + 1:] if e["type"] == "audio"), None) if k is not None else None
+        if block is not None:
+            out.append(block["t"] + block["at"] - t_end)
         idx = end // CHUNK
         loud = [start + (j + 1) * CHUNK_MS for j in range(max(0, idx - 50), min(len(chunks), idx + 50))
                 if chunks[j][1] > LOUD]
         if loud:
             drift.append(loud[-1] - t_end)
-    return out, drift
+    return out, drift, heard
 
 
 def pct(values: list[float], q: float) -> float:
@@ -148,10 +157,12 @@ def main() -> int:
             gw = [ms for row in requests.get(url + "status", timeout=5).json()["pages"]
                   for ms in row["latency_ms"]]
             for page in json.loads(res.stdout)["pages"]:
-                ms, dr = latencies(page, ends)
+                ms, dr, heard = latencies(page, ends)
                 lat += ms
                 drift += dr
                 found += len(ends)
+                if heard != len(ends):
+                    print(f"  a page heard {heard} utterances of {len(ends)}", flush=True)
             row = {"pages": n, "utterances": found, "answered": len(lat),
                    "median_ms": round(statistics.median(lat)) if lat else None,
                    "p95_ms": round(pct(lat, 0.95)) if lat else None,

@@ -10,7 +10,7 @@ page -> gateway
     ``{"type": "ping"}``.
 gateway -> page
     text ``ready`` (the session id, ``resumed``), ``caption`` (who: coach / you), ``state`` (see
-    :mod:`.view`), ``flush`` (stop playing now, drop queued audio), ``ignored``, ``warning``,
+    :mod:`.view`), ``speaking`` (a coach message's audio starts with the next frame), ``flush`` (stop playing now, drop queued audio), ``ignored``, ``warning``,
     ``error`` (``code`` + a sentence), ``pong``; binary audio frames: uint32 LE sample rate, then
     16-bit mono PCM, to be played as they arrive.
 

@@ -109,6 +109,14 @@ class PageSession:
         self.speaker.on_cut = lambda: self.send({"type": "flush"})
         self.client = VoiceClient(rasa_url, sid, recognizer, self.speaker,
                                   on_coach_text=self._coach_text, on_turn=self._turn)
+        session_on_start = self.speaker.on_start  # the voice loop's latency bookkeeping
+
+        def on_start(text: str, speech: Any, t: float) -> None:
+            self.send({"type": "speaking", "text": text})  # before the message's first block
+            if session_on_start is not None:
+                session_on_start(text, speech, t)
+
+        self.speaker.on_start = on_start
         self._timers: list[threading.Timer] = []
         self._lock = threading.Lock()
         self._worker = threading.Thread(target=self._feed_loop, daemon=True,

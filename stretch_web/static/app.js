@@ -60,7 +60,7 @@ function sendJSON(msg) {
 }
 
 function onMessage(m) {
-  note(m.type, m.type === 'caption' ? { who: m.who, text: m.text } : {});
+  note(m.type, m.type === 'caption' || m.type === 'speaking' ? { who: m.who, text: m.text } : {});
   switch (m.type) {
     case 'ready':
       ready = true;
