@@ -1,5 +1,5 @@
 # Stretch Coach. `make run` starts the assistant from nothing; `make test` runs every test the same way.
-.PHONY: help install run voice web test test-fast validate train eval bench lint clean
+.PHONY: help install run voice web test test-fast validate train eval bench bench-web lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -32,6 +32,9 @@ eval:  ## NLU evaluation report: ours vs Rasa's stock pipeline, held-out set, cr
 
 bench:  ## voice benchmark: spoken commands through the whole loop and real servers (~20 min)
 	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/voice_bench.py
+
+bench-web:  ## web page benchmark: speech to reply audio in headless chromium, and pages at once (~8 min)
+	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/web_bench.py
 
 lint:  ## ruff
 	.venv/bin/python -m ruff check stretch_coach stretch_chat stretch_voice stretch_web devtools actions components tests bench scripts
