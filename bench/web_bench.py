@@ -6,7 +6,7 @@ chromium, the gateway and the real servers; and how many pages at once before it
 
 Each page listens (fake microphone, ``--use-file-for-fake-audio-capture``) to the same file:
 short commands that each get a short spoken reply and leave the session where it was ("hello",
-"help", "how long left"), in the Piper voice, several seconds apart. All pages of a round start
+"thank you", "how long left"), in the Piper voice, several seconds apart. All pages of a round start
 together, each with its own session, so they speak at the same moments: the worst case for the
 gateway. The page records when it posted each 20 ms microphone chunk with its peak, and when each
 reply audio block was scheduled to play (``?trace``). End of speech is where the speech ends in
@@ -42,7 +42,7 @@ from devtools.servers import Servers, stop_process  # noqa: E402
 from stretch_voice import SAMPLE_RATE  # noqa: E402
 from stretch_voice.audio import write_wav  # noqa: E402
 
-PHRASES = ("hello", "help", "how long left")
+PHRASES = ("hello", "thank you", "how long left")
 LOUD = 2000          # a chunk peak above this (of 32768) is speech; the file's floor is ~30
 CHUNK = 320          # samples per microphone chunk the page sends
 CHUNK_MS = 20

@@ -20,10 +20,12 @@ for port in "$RASA_PORT" "$ACTIONS_PORT"; do
   fi
 done
 
+# STRETCH_DB: another SQLite file for the conversations (tests use a temporary one).
 endpoints=endpoints.yml
-if [ "$ACTIONS_PORT" != 5055 ]; then
+if [ "$ACTIONS_PORT" != 5055 ] || [ -n "${STRETCH_DB:-}" ]; then
   endpoints=build/endpoints.yml
-  sed "s#localhost:5055#localhost:$ACTIONS_PORT#" endpoints.yml > "$endpoints"
+  sed -e "s#localhost:5055#localhost:$ACTIONS_PORT#" \
+      -e "s#db: stretch_coach.db#db: ${STRETCH_DB:-stretch_coach.db}#" endpoints.yml > "$endpoints"
 fi
 
 .venv/bin/python -m rasa_sdk --actions actions -p "$ACTIONS_PORT" >build/logs/actions.log 2>&1 &

@@ -169,6 +169,8 @@ class Gateway:
         warned = False
         try:
             async for msg in ws:
+                if att is not None and att.queue is not queue:
+                    break  # another page took this session over: this one is done
                 if msg.type == WSMsgType.TEXT:
                     try:
                         data = json.loads(msg.data)
@@ -227,6 +229,7 @@ class Gateway:
                             "bad_frame", f"Audio frames are 16-bit samples: an even number of "
                             f"bytes, 2 to {MAX_FRAME_BYTES}; got {len(pcm)}. Frame dropped."))
                     else:
+                        arrived = time.monotonic()  # the session's clock: when it was captured
                         session.received_samples += len(pcm) // SAMPLE_WIDTH
                         session.peak = max(session.peak, audioop.max(pcm, SAMPLE_WIDTH))
                         ahead = session.received_samples / SAMPLE_RATE - (time.monotonic() - t0)
@@ -237,7 +240,7 @@ class Gateway:
                                                 "time; the gateway slows the sender down."})
                         while session.inbox.full():  # back-pressure: stop reading the socket
                             await asyncio.sleep(0.01)
-                        session.inbox.put_nowait(pcm)
+                        session.inbox.put_nowait((pcm, arrived))
                 elif msg.type == WSMsgType.ERROR:
                     log.warning("page socket error: %s", ws.exception())
         finally:

@@ -101,7 +101,9 @@ class PageSession:
         self.state: dict = view(None)
         self.received_samples = 0
         self.peak = 0  # loudest sample received (of 32767): a microphone that sends silence shows
-        self.inbox: "queue.Queue[Optional[bytes]]" = queue.Queue(maxsize=INBOX_CHUNKS)
+        # (pcm, arrival time): the voice loop times speech by when it arrived, not when it was
+        # processed (recognition holds the worker up to a few hundred ms)
+        self.inbox: "queue.Queue[Optional[tuple[bytes, float]]]" = queue.Queue(maxsize=INBOX_CHUNKS)
         self.detached_at: Optional[float] = None
         self.closed = False
         player = PagePlayer(self._audio)
@@ -205,11 +207,11 @@ class PageSession:
 
     def _feed_loop(self) -> None:
         while True:
-            pcm = self.inbox.get()
-            if pcm is None:
+            item = self.inbox.get()
+            if item is None:
                 return
             try:
-                self.client.session.feed(pcm)
+                self.client.session.feed(*item)
             except Exception:  # noqa: BLE001 - one bad chunk must not end the page's session
                 log.exception("session %s: could not process audio", self.sid)
 

@@ -126,13 +126,21 @@ async function start() {
   playCtx = playCtx || new AudioContext();
   await playCtx.resume();
   try {
-    micCtx = new AudioContext({ sampleRate: 16000 });
-    await micCtx.audioWorklet.addModule('/static/capture-worklet.js');
     const stream = await navigator.mediaDevices.getUserMedia({
       audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
     });
+    let source;
+    try {  // a 16 kHz context spares the resampling; Firefox refuses a microphone at another rate
+      micCtx = new AudioContext({ sampleRate: 16000 });
+      source = micCtx.createMediaStreamSource(stream);
+    } catch (err) {
+      if (micCtx) micCtx.close();
+      micCtx = new AudioContext();  // the device's rate: the worklet averages it down to 16 kHz
+      source = micCtx.createMediaStreamSource(stream);
+    }
+    await micCtx.audioWorklet.addModule('/static/capture-worklet.js');
     const node = new AudioWorkletNode(micCtx, 'capture');
-    micCtx.createMediaStreamSource(stream).connect(node);
+    source.connect(node);
     node.port.onmessage = ({ data }) => {
       $('level').value = data.peak / 32768;
       if (!ready || ws.readyState !== WebSocket.OPEN) return;

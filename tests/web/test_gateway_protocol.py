@@ -239,3 +239,19 @@ def test_coach_down_is_a_clear_error_and_the_gateway_stays_up(tmp_path):
         assert g.status() == {"sessions": 0, "attached": 0, "pages": []}
     finally:
         g.stop()
+
+
+def test_a_second_page_with_the_same_session_takes_it_over(gateway):
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            first = await page(http, gateway)
+            sid = first.of("ready")[0]["session"]
+            second = await page(http, gateway, hello={**HELLO, "session": sid})
+            assert second.of("ready")[0]["resumed"] is True
+            assert await first.wait(lambda: first.of("error", code="taken_over"))
+            await first.send({"type": "ping", "t": 1})  # the old page is closed, not served
+            assert await first.wait(lambda: first.closed is not None, 10)
+            assert not first.of("pong")
+            await second.send({"type": "ping", "t": 2})
+            assert await second.wait(lambda: second.of("pong", t=2))
+    run(scenario())

@@ -18,10 +18,11 @@ from web_harness import free_port
 pytestmark = [pytest.mark.e2e, pytest.mark.web]
 
 
-def test_make_web_serves_the_page_and_ctrl_c_stops_everything():
+def test_make_web_serves_the_page_and_ctrl_c_stops_everything(tmp_path):
     port, rasa, actions = free_port(), free_port(), free_port()
     env = {**os.environ, "RASA_PORT": str(rasa), "ACTIONS_PORT": str(actions),
-           "WEB_PORT": str(port), "WEB_HTTPS_PORT": str(free_port())}
+           "WEB_PORT": str(port), "WEB_HTTPS_PORT": str(free_port()),
+           "STRETCH_DB": str(tmp_path / "tracker.db")}  # not the checkout's conversations
     proc = subprocess.Popen(["make", "web"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     out = ""
@@ -50,6 +51,7 @@ def test_make_web_serves_the_page_and_ctrl_c_stops_everything():
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             raise
+    assert (tmp_path / "tracker.db").exists(), "the conversations went to the test's file"
     for p in (port, rasa, actions):
         probe = subprocess.run(["bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{p}"],
                                capture_output=True)
