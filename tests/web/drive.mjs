@@ -9,8 +9,9 @@ const fs = await import('node:fs');
 const cfg = JSON.parse(fs.readFileSync(configPath, 'utf8'));
 const report = { scenario, reached: {}, snapshots: {}, errors: [] };
 
-const args = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-  '--autoplay-policy=no-user-gesture-required', '--no-sandbox'];
+const args = ['--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required',
+  '--no-sandbox'];
+if (scenario !== 'nomic') args.push('--use-fake-ui-for-media-stream'); // else the mic is refused
 if (cfg.wav) args.push(`--use-file-for-fake-audio-capture=${cfg.wav}%noloop`);
 const browser = await chromium.launch({ executablePath: cfg.chromium || '/usr/bin/chromium', args });
 
@@ -95,8 +96,21 @@ async function typed() {
   report.statusAfterClose = await (await fetch(`${cfg.url}status`)).json();
 }
 
+async function nomic() {
+  // The microphone is refused: the page says so; typing and STOP still work.
+  const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
+  await page.goto(cfg.url);
+  await page.click('#start');
+  await reach(page, 'refused', () => window.coachTrace.events.some((e) => e.type === 'mic-failed'));
+  await page.fill('#text', 'start');
+  await page.press('#text', 'Enter');
+  await reach(page, 'typed', () => document.getElementById('routine').textContent.includes('Pick'));
+  await page.click('#stop');
+  await reach(page, 'stopped', () => document.getElementById('routine').textContent.includes('Session over'));
+}
+
 try {
-  await ({ voice, typed })[scenario]();
+  await ({ voice, typed, nomic })[scenario]();
 } catch (err) {
   report.errors.push(String(err));
 } finally {

@@ -124,3 +124,14 @@ def test_typed_session_survives_reload_and_stop_ends_it(gateway, tmp_path):
     assert not stopped["holdVisible"] and stopped["trace"]["flushes"] >= 1
     for snap in snaps.values():
         assert_from_domain(snap["captions"])
+
+
+def test_without_a_microphone_the_page_says_so_and_typing_and_stop_work(gateway):
+    r = drive("nomic", {"url": gateway.url, "timeout_ms": 20000})
+    assert r["reached"] == {"refused": True, "typed": True, "stopped": True}, r["errors"]
+    refused = r["snapshots"]["refused"]
+    assert "microphone is not available" in refused["notice"] and "STOP still works" in refused["notice"]
+    assert refused["trace"]["sent"]["chunks"] == 0
+    stopped = r["snapshots"]["stopped"]
+    assert captions_of(stopped, "you")[-2:] == ["start", "stop"]
+    assert_from_domain(stopped["captions"])
