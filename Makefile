@@ -1,5 +1,5 @@
 # Stretch Coach. `make run` starts the assistant from nothing; `make test` runs every test the same way.
-.PHONY: help install run voice test test-fast validate train eval bench lint clean
+.PHONY: help install run voice web test test-fast validate train eval bench bench-web lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -13,6 +13,8 @@ run:  ## start the action server and Rasa server, then chat with the coach in th
 voice:  ## like run, but talk: microphone in, spoken replies out (VOICE_ARGS="--device 2" to pick)
 	scripts/run.sh voice $(VOICE_ARGS)
 
+web:  ## like run, but serve the page at http://127.0.0.1:8080/ (WEB_PORT=...; HTTPS on 8443 for phones)
+	scripts/run.sh web $(WEB_ARGS)
 
 test:  ## set up, then run every test: unit, actions, validation, stories, NLU floors, e2e, voice
 	scripts/test.sh
@@ -31,8 +33,11 @@ eval:  ## NLU evaluation report: ours vs Rasa's stock pipeline, held-out set, cr
 bench:  ## voice benchmark: spoken commands through the whole loop and real servers (~20 min)
 	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/voice_bench.py
 
+bench-web:  ## web page benchmark: speech to reply audio in headless chromium, and pages at once (~8 min)
+	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/web_bench.py
+
 lint:  ## ruff
-	.venv/bin/python -m ruff check stretch_coach stretch_chat stretch_voice devtools actions components tests bench scripts
+	.venv/bin/python -m ruff check stretch_coach stretch_chat stretch_voice stretch_web devtools actions components tests bench scripts
 
 clean:  ## remove build outputs (venv kept)
 	rm -rf build models results .pytest_cache

@@ -2,7 +2,9 @@
 # Start Stretch Coach from nothing: set up (venv, packages, spaCy pipeline, model), start the action
 # server and the Rasa server, then talk to it: in a text chat (`scripts/run.sh [chat] [options]`)
 # or by voice (`scripts/run.sh voice [options]`: microphone in, speech out; with no microphone it
-# says so and offers the text chat). Ctrl-D, /quit or Ctrl-C leaves and stops the servers.
+# says so and offers the text chat), or from a browser (`scripts/run.sh web [options]`: the page at
+# http://127.0.0.1:${WEB_PORT:-8080}/, and HTTPS for phones on the network). Ctrl-D, /quit or
+# Ctrl-C leaves and stops the servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -18,10 +20,12 @@ for port in "$RASA_PORT" "$ACTIONS_PORT"; do
   fi
 done
 
+# STRETCH_DB: another SQLite file for the conversations (tests use a temporary one).
 endpoints=endpoints.yml
-if [ "$ACTIONS_PORT" != 5055 ]; then
+if [ "$ACTIONS_PORT" != 5055 ] || [ -n "${STRETCH_DB:-}" ]; then
   endpoints=build/endpoints.yml
-  sed "s#localhost:5055#localhost:$ACTIONS_PORT#" endpoints.yml > "$endpoints"
+  sed -e "s#localhost:5055#localhost:$ACTIONS_PORT#" \
+      -e "s#db: stretch_coach.db#db: ${STRETCH_DB:-stretch_coach.db}#" endpoints.yml > "$endpoints"
 fi
 
 .venv/bin/python -m rasa_sdk --actions actions -p "$ACTIONS_PORT" >build/logs/actions.log 2>&1 &
@@ -49,7 +53,15 @@ for url in (f"http://localhost:{actions}/health", f"http://localhost:{rasa}/stat
 PY
 
 mode=chat
-case "${1:-}" in chat|voice) mode=$1; shift ;; esac
+case "${1:-}" in chat|voice|web) mode=$1; shift ;; esac
+if [ "$mode" = web ]; then
+  tls=()
+  [ -f build/web/cert.pem ] && tls=(--cert build/web/cert.pem --key build/web/key.pem)
+  status=0
+  .venv/bin/python -m stretch_web --url "http://localhost:$RASA_PORT" \
+    --port "${WEB_PORT:-8080}" --https-port "${WEB_HTTPS_PORT:-8443}" "${tls[@]}" "$@" || status=$?
+  exit "$status"
+fi
 if [ "$mode" = voice ]; then
   status=0
   .venv/bin/python -m stretch_voice --url "http://localhost:$RASA_PORT" "$@" || status=$?

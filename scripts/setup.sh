@@ -9,8 +9,9 @@ export TF_CPP_MIN_LOG_LEVEL=3 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 # 1. Debian packages: espeak-ng (the fallback voice, and test speech), flite (test voices), audio
-#    tools (sox), PortAudio for the microphone and speaker.
-DEBS=(espeak-ng flite sox libsox-fmt-all libportaudio2)
+#    tools (sox), PortAudio for the microphone and speaker, openssl (the web page's certificate),
+#    and chromium with its driver (the web page's tests run in a real headless browser).
+DEBS=(espeak-ng flite sox libsox-fmt-all libportaudio2 openssl chromium chromium-driver)
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -59,5 +60,24 @@ if [ ! -f models/current.tar.gz ] || [ "$(cat models/current.hash 2>/dev/null)" 
     tail -40 build/train.log >&2; exit 1
   fi
   echo "$model_hash" > models/current.hash
+fi
+# 5. The web page's browser tests: playwright-core from npm (it drives Debian's chromium; no browser
+#    is downloaded), and a self-signed certificate so phones on the network get HTTPS (the
+#    microphone needs a secure context). Node 20 and npm are expected on the machine.
+if [ ! -d tests/web/node_modules/playwright-core ] || [ tests/web/package-lock.json -nt tests/web/node_modules/.package-lock.json ]; then
+  if command -v npm >/dev/null 2>&1; then
+    say "installing the browser test driver (npm ci in tests/web)"
+    npm ci --prefix tests/web --no-audit --no-fund --loglevel=error >/dev/null
+  else
+    say "npm not found: the web page's browser tests will fail (install Node 20 and npm)"
+  fi
+fi
+if [ ! -f build/web/cert.pem ]; then
+  say "making a self-signed certificate for the web page (build/web/)"
+  mkdir -p build/web
+  lan_ip=$(hostname -I 2>/dev/null | awk '{print $1}')
+  san="DNS:localhost,IP:127.0.0.1${lan_ip:+,IP:$lan_ip}"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=Stretch Coach" \
+    -addext "subjectAltName=$san" -keyout build/web/key.pem -out build/web/cert.pem 2>/dev/null
 fi
 say "ready"

@@ -1,0 +1,14 @@
+"""The web client of Stretch Coach: a page that listens, speaks and shows the hold.
+
+``python -m stretch_web`` (``make web``) serves the page and the voice gateway. The page streams
+16 kHz mono PCM from the microphone over a WebSocket; the gateway runs the same VAD, Whisper
+recogniser and Piper voice as ``make voice`` (:mod:`stretch_voice`), one socket.io conversation
+with the coach per page, and streams the spoken replies back. Nothing here is imported by the
+coach or the other clients.
+
+Modules:
+    view     -- the coach's session (the ``coach`` slot) as the page shows it.
+    page     -- one page's voice session (the ``make voice`` wiring, the page as mic and speaker).
+    gateway  -- the aiohttp app: the page, its static files, and the WebSocket protocol.
+    server   -- ``python -m stretch_web``: options, HTTP and HTTPS listeners.
+"""

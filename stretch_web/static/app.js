@@ -1,0 +1,234 @@
+// Stretch Coach page: microphone -> gateway (WebSocket, 16 kHz s16le), spoken replies <- gateway,
+// and what the coach's session looks like. Protocol: stretch_web/gateway.py.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const SESSION_KEY = 'stretch-coach-session'; // per tab: a reload resumes, a new tab is new
+const RING = 2 * Math.PI * 52;
+
+// What the page did, for the tests and the benchmark (times from performance.now()). With ?trace
+// in the address every audio frame and microphone chunk is kept (the benchmark); otherwise only
+// the last few hundred events, so a long session does not grow the page.
+const TRACE = new URLSearchParams(location.search).has('trace');
+const trace = window.coachTrace = {
+  events: [], chunks: [], sent: { chunks: 0, samples: 0, peak: 0 },
+  played: { frames: 0, samples: 0, peak: 0, firstAt: null }, flushes: 0, errors: [],
+};
+const note = (type, extra) => {
+  if (type === 'audio' && !TRACE) return;
+  trace.events.push({ type, t: performance.now(), ...extra });
+  if (!TRACE && trace.events.length > 500) trace.events.splice(0, 100);
+};
+
+let ws = null;
+let ready = false;
+let closedForGood = false;
+let linkTrouble = false;    // the notice shows a connection problem (cleared when connected)
+let outbox = [];            // text messages waiting for the connection (typed text, STOP)
+let playCtx = null;         // playback
+let micCtx = null;          // capture, 16 kHz
+let playAt = 0;             // when the next audio block starts
+let playing = [];           // scheduled sources, stopped on flush
+let state = null;
+let stateAt = 0;
+
+// --- connection --------------------------------------------------------------------------------
+
+function connect() {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  ws = new WebSocket(`${proto}//${location.host}/ws`);
+  ws.binaryType = 'arraybuffer';
+  setLink('connecting', 'connecting…');
+  ws.onopen = () => ws.send(JSON.stringify({
+    type: 'hello', session: sessionStorage.getItem(SESSION_KEY),
+    rate: 16000, channels: 1, format: 's16le',
+  }));
+  ws.onmessage = (ev) => (typeof ev.data === 'string' ? onMessage(JSON.parse(ev.data)) : onAudio(ev.data));
+  ws.onclose = () => {
+    ready = false;
+    if (closedForGood) return;
+    setLink('closed', 'reconnecting…');
+    setTimeout(connect, 1000);
+  };
+}
+
+function setLink(s, text) { $('link').dataset.state = s; $('link').textContent = text; }
+
+function sendJSON(msg) {
+  if (ready && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+  else outbox.push(msg);   // nothing typed is lost while reconnecting
+}
+
+function onMessage(m) {
+  note(m.type, m.type === 'caption' || m.type === 'speaking' ? { who: m.who, text: m.text } : {});
+  switch (m.type) {
+    case 'ready':
+      ready = true;
+      sessionStorage.setItem(SESSION_KEY, m.session);
+      setLink('open', m.resumed ? 'connected (resumed)' : 'connected');
+      if (linkTrouble) { showNotice(''); linkTrouble = false; }
+      $('captions').innerHTML = '';
+      for (const msg of outbox.splice(0)) ws.send(JSON.stringify(msg));
+      break;
+    case 'caption': addCaption(m.who, m.text); break;
+    case 'state': showState(m); break;
+    case 'flush': flush(); break;
+    case 'warning': showNotice(m.message); break;
+    case 'error':
+      trace.errors.push(m);
+      showNotice(m.message);
+      if (m.code === 'bad_format' || m.code === 'taken_over') closedForGood = true;
+      if (m.code === 'coach_unreachable') linkTrouble = true;
+      break;
+    default: break;
+  }
+}
+
+function showNotice(text) { $('notice').textContent = text; $('notice').hidden = !text; }
+
+// --- playback ----------------------------------------------------------------------------------
+
+function onAudio(buf) {
+  if (!playCtx) return; // sound not started yet (the browser needs a tap first)
+  const rate = new DataView(buf).getUint32(0, true);
+  const pcm = new Int16Array(buf, 4);
+  const audio = playCtx.createBuffer(1, pcm.length, rate);
+  const out = audio.getChannelData(0);
+  let peak = 0;
+  for (let i = 0; i < pcm.length; i++) { out[i] = pcm[i] / 32768; peak = Math.max(peak, Math.abs(pcm[i])); }
+  const src = playCtx.createBufferSource();
+  src.buffer = audio;
+  src.connect(playCtx.destination);
+  const now = playCtx.currentTime;
+  if (playAt < now + 0.01) playAt = now + 0.02; // after a gap; the gateway sends ~90 ms ahead
+  src.start(playAt);
+  playAt += audio.duration;
+  playing.push(src);
+  src.onended = () => { playing = playing.filter((s) => s !== src); };
+  trace.played.frames += 1;
+  trace.played.samples += pcm.length;
+  trace.played.peak = Math.max(trace.played.peak, peak);
+  if (trace.played.firstAt === null) trace.played.firstAt = performance.now();
+  note('audio', { samples: pcm.length, rate, peak, at: (playAt - audio.duration - now) * 1000 });
+}
+
+function flush() {
+  trace.flushes += 1;
+  for (const s of playing) { try { s.stop(); } catch (e) { /* already ended */ } }
+  playing = [];
+  playAt = 0;
+}
+
+// --- microphone --------------------------------------------------------------------------------
+
+async function start() {
+  $('start').hidden = true;
+  playCtx = playCtx || new AudioContext();
+  await playCtx.resume();
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+    });
+    let source;
+    try {  // a 16 kHz context spares the resampling; Firefox refuses a microphone at another rate
+      micCtx = new AudioContext({ sampleRate: 16000 });
+      source = micCtx.createMediaStreamSource(stream);
+    } catch (err) {
+      if (micCtx) micCtx.close();
+      micCtx = new AudioContext();  // the device's rate: the worklet averages it down to 16 kHz
+      source = micCtx.createMediaStreamSource(stream);
+    }
+    await micCtx.audioWorklet.addModule('/static/capture-worklet.js');
+    const node = new AudioWorkletNode(micCtx, 'capture');
+    source.connect(node);
+    node.port.onmessage = ({ data }) => {
+      $('level').value = data.peak / 32768;
+      if (!ready || ws.readyState !== WebSocket.OPEN) return;
+      ws.send(data.pcm);
+      trace.sent.chunks += 1;
+      trace.sent.samples += data.pcm.byteLength / 2;
+      trace.sent.peak = Math.max(trace.sent.peak, data.peak);
+      if (TRACE) trace.chunks.push([performance.now(), data.peak]);
+    };
+    $('mic').dataset.state = 'on';
+    $('mic').firstChild.textContent = 'listening ';
+    note('mic-open');
+  } catch (err) {
+    $('mic').dataset.state = 'failed';
+    $('mic').firstChild.textContent = 'no mic ';
+    showNotice(`The microphone is not available (${err.name || err}). Type below instead; STOP still works.`);
+    note('mic-failed', { error: String(err) });
+  }
+}
+
+// --- what the session looks like ---------------------------------------------------------------
+
+function addCaption(who, text) {
+  const li = document.createElement('li');
+  li.dataset.who = who;
+  li.textContent = text;
+  const list = $('captions');
+  list.appendChild(li);
+  while (list.children.length > 6) list.removeChild(list.firstChild);
+}
+
+const ROLE = ['First partner stretches, second partner helps', 'Second partner stretches, first partner helps'];
+
+function showState(s) {
+  state = s;
+  stateAt = performance.now();
+  document.body.classList.toggle('is-paused', s.paused);
+  $('paused').hidden = !s.paused;
+  $('paused-why').textContent = s.question === 'pain'
+    ? 'The coach asked: how bad is it, zero to ten?'
+    : 'Say “resume” when you’re ready.';
+  if (s.routine) {
+    $('routine').textContent = s.routine;
+    $('step').textContent = `Step ${s.step} of ${s.steps}` + (s.side && s.side !== 'both' ? ` · ${s.side} leg` : '');
+    $('instruction').textContent = s.instruction;
+    $('who').hidden = false;
+    $('actor').dataset.actor = s.actor;
+    $('actor').textContent = s.actor === 'partner' ? 'Your partner does this' : 'You do this';
+    $('role').textContent = ROLE[s.role] || '';
+  } else {
+    $('routine').textContent = { idle: 'Say “start” when you’re both ready', choosing: 'Pick a routine',
+      ended: 'Session over. Say “start” for a new one' }[s.phase] || '';
+    $('step').textContent = s.phase === 'choosing' ? 'Kneeling, seated, standing, or wrist pull' : '';
+    $('instruction').textContent = '';
+    $('who').hidden = true;
+  }
+  drawFigure($('figure'), s.figure);
+  $('hold').hidden = !s.hold;
+}
+
+function tick() {
+  const h = state && state.hold;
+  if (h) {
+    const gone = h.paused ? 0 : (performance.now() - stateAt) / 1000 / h.scale;
+    const left = Math.max(0, h.remaining - gone);
+    $('seconds').textContent = Math.ceil(left);
+    $('ring').style.strokeDashoffset = String(RING * (1 - (h.length ? left / h.length : 0)));
+    $('hold').dataset.phase = h.phase;
+    $('hold').dataset.paused = String(h.paused);
+    $('rep').textContent = h.phase === 'hold' ? `${h.rep} of ${h.reps}` : `rest · ${h.rep} of ${h.reps} done`;
+  }
+  requestAnimationFrame(tick);
+}
+
+// --- controls ----------------------------------------------------------------------------------
+
+$('start').addEventListener('click', start);
+$('stop').addEventListener('click', () => {
+  flush();                 // silence now, whatever the connection does
+  sendJSON({ type: 'stop' });
+  note('stop-button');
+});
+$('typing').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const text = $('text').value.trim();
+  if (text) sendJSON({ type: 'text', text });
+  $('text').value = '';
+});
+
+connect();
+requestAnimationFrame(tick);

@@ -1,0 +1,119 @@
+// Drives the Stretch Coach page in Debian's headless chromium (playwright-core, no downloaded
+// browser). Run by tests/web/test_browser.py: `node drive.mjs SCENARIO CONFIG.json`; prints one
+// JSON report on stdout; the Python test asserts on it. Waits have timeouts and a timeout is
+// reported (not thrown), so the test can say which state never came.
+import { chromium } from 'playwright-core';
+
+const [scenario, configPath] = process.argv.slice(2);
+const fs = await import('node:fs');
+const cfg = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+const report = { scenario, reached: {}, snapshots: {}, errors: [] };
+
+const args = ['--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required',
+  '--no-sandbox'];
+if (scenario !== 'nomic') args.push('--use-fake-ui-for-media-stream'); // else the mic is refused
+if (cfg.wav) args.push(`--use-file-for-fake-audio-capture=${cfg.wav}%noloop`);
+const browser = await chromium.launch({ executablePath: cfg.chromium || '/usr/bin/chromium', args });
+
+async function snapshot(page, name) {
+  if (cfg.shots) await page.screenshot({ path: `${cfg.shots}/${name}.png` });
+  report.snapshots[name] = await page.evaluate(() => ({
+    routine: document.getElementById('routine').textContent,
+    step: document.getElementById('step').textContent,
+    instruction: document.getElementById('instruction').textContent,
+    actor: document.getElementById('actor').textContent,
+    holdVisible: !document.getElementById('hold').hidden,
+    seconds: document.getElementById('seconds').textContent,
+    rep: document.getElementById('rep').textContent,
+    pausedVisible: !document.getElementById('paused').hidden,
+    pausedText: document.getElementById('paused').innerText,
+    figure: (document.querySelector('#figure svg') || {}).dataset?.figure || null,
+    captions: [...document.querySelectorAll('#captions li')].map((li) => [li.dataset.who, li.textContent]),
+    link: document.getElementById('link').textContent,
+    notice: document.getElementById('notice').hidden ? null : document.getElementById('notice').textContent,
+    trace: JSON.parse(JSON.stringify(window.coachTrace)),
+  }));
+}
+
+async function reach(page, name, fn, arg, timeout) {
+  try {
+    await page.waitForFunction(fn, arg, { timeout: timeout || cfg.timeout_ms || 60000, polling: 100 });
+    report.reached[name] = true;
+    await snapshot(page, name);
+  } catch (err) {
+    report.reached[name] = false;
+    report.errors.push(`${name}: ${String(err).split('\n')[0]}`);
+    await snapshot(page, `${name}-timeout`);
+  }
+  return report.reached[name];
+}
+
+const shown = (id) => !document.getElementById(id).hidden;
+const routineIs = (word) => document.getElementById('routine').textContent.toLowerCase().includes(word);
+
+async function voice() {
+  // The microphone file says: start, a routine, next ... until the hold, then ouch.
+  const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
+  page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
+  await page.goto(cfg.url);
+  await page.click('#start');
+  await reach(page, 'choosing', () => document.getElementById('routine').textContent.includes('Pick'));
+  await reach(page, 'routine', routineIs, cfg.routine_word);
+  await reach(page, 'hold', shown, 'hold');
+  await reach(page, 'paused', shown, 'paused');
+  await page.waitForTimeout(1500); // the coach's answer to "ouch" plays
+  await snapshot(page, 'end');
+}
+
+async function typed() {
+  // No microphone input: typed text drives the session; then reload mid-hold, STOP, two pages.
+  const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
+  await page.goto(cfg.url);
+  await page.click('#start');
+  const say = async (text) => { await page.fill('#text', text); await page.press('#text', 'Enter'); };
+  await reach(page, 'connected', () => window.coachTrace.events.some((e) => e.type === 'ready'));
+  for (const text of cfg.texts) {
+    await say(text);
+    await page.waitForTimeout(cfg.pause_ms || 1500);
+  }
+  if (!(await reach(page, 'hold', shown, 'hold'))) return;
+  report.session = await page.evaluate(() => sessionStorage.getItem('stretch-coach-session'));
+  await page.reload();
+  await reach(page, 'reloaded', () => document.getElementById('link').textContent.includes('resumed')
+    && !document.getElementById('hold').hidden);
+  report.sessionAfterReload = await page.evaluate(() => sessionStorage.getItem('stretch-coach-session'));
+  const other = await browser.newPage();
+  await other.goto(cfg.url);
+  await other.waitForFunction(() => window.coachTrace.events.some((e) => e.type === 'ready'));
+  report.otherSession = await other.evaluate(() => sessionStorage.getItem('stretch-coach-session'));
+  report.otherRoutine = await other.textContent('#routine');
+  report.statusTwoPages = await (await fetch(`${cfg.url}status`)).json();
+  await other.close();
+  await page.click('#stop');
+  await reach(page, 'stopped', () => document.getElementById('routine').textContent.includes('Session over')
+    && document.getElementById('hold').hidden);
+  await page.waitForTimeout((cfg.linger_s + 1.5) * 1000);
+  report.statusAfterClose = await (await fetch(`${cfg.url}status`)).json();
+}
+
+async function nomic() {
+  // The microphone is refused: the page says so; typing and STOP still work.
+  const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
+  await page.goto(cfg.url);
+  await page.click('#start');
+  await reach(page, 'refused', () => window.coachTrace.events.some((e) => e.type === 'mic-failed'));
+  await page.fill('#text', 'start');
+  await page.press('#text', 'Enter');
+  await reach(page, 'typed', () => document.getElementById('routine').textContent.includes('Pick'));
+  await page.click('#stop');
+  await reach(page, 'stopped', () => document.getElementById('routine').textContent.includes('Session over'));
+}
+
+try {
+  await ({ voice, typed, nomic })[scenario]();
+} catch (err) {
+  report.errors.push(String(err));
+} finally {
+  await browser.close();
+  process.stdout.write(JSON.stringify(report));
+}

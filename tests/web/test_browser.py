@@ -1,0 +1,137 @@
+"""The page in a real browser: Debian's headless chromium, with generated speech as its microphone
+(``--use-file-for-fake-audio-capture``), through the gateway to the real Rasa and action servers.
+
+The spoken test says "start", a routine, "next" until the hold starts, and "ouch", and checks what
+the page shows (routine, step, who acts, the hold ring with its repetition, the paused state) and
+what it played (the coach's replies as audio). The typed test drives a session from the text box,
+reloads the page mid-hold, opens a second page, and presses STOP. Screenshots of each state go to
+build/web-screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+import wave
+
+import numpy as np
+import pytest
+import yaml
+
+from devtools.servers import ROOT
+
+from web_harness import SHOTS, drive, speech_wav
+
+pytestmark = [pytest.mark.e2e, pytest.mark.voice, pytest.mark.web]
+
+SPEECH_PEAK = 3000
+"""A microphone stream with speech in it peaks far above this (of 32767); the -60 dBFS floor of
+the test file, or the silence a missing file gives, stays below 100."""
+
+
+def coach_patterns() -> list[re.Pattern]:
+    """Every sentence the coach may say, from the domain's responses ({slots} match anything)."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    patterns = []
+    for variations in domain["responses"].values():
+        for v in variations:
+            parts = re.split(r"\{[a-z_]+\}", v["text"])
+            patterns.append(re.compile(".+".join(map(re.escape, parts)) + r"\Z", re.S))
+    return patterns
+
+
+def assert_from_domain(captions: list) -> None:
+    patterns = coach_patterns()
+    for who, text in captions:
+        if who == "coach":
+            assert any(p.match(text) for p in patterns), f"not a domain response: {text!r}"
+
+
+def captions_of(snap: dict, who: str) -> list[str]:
+    return [text for w, text in snap["captions"] if w == who]
+
+
+def test_spoken_session_shows_the_hold_and_the_pause(gateway, tmp_path):
+    wav = speech_wav(tmp_path / "talk.wav", [("start", 16), ("standing double leg", 10),
+                                             ("next", 8), ("next", 10), ("ouch", 5)])
+    with wave.open(str(wav)) as w:
+        file_samples = w.getnframes()
+        assert np.abs(np.frombuffer(w.readframes(file_samples), "<i2")).max() > SPEECH_PEAK
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    r = drive("voice", {"url": gateway.url, "wav": str(wav), "routine_word": "standing",
+                        "shots": str(SHOTS), "timeout_ms": 45000})
+    assert r["reached"] == {"choosing": True, "routine": True, "hold": True, "paused": True}, r["errors"]
+    snaps = r["snapshots"]
+
+    choosing = snaps["choosing"]
+    assert any("start" in t.lower() for t in captions_of(choosing, "you")), choosing["captions"]
+    assert captions_of(choosing, "coach"), "the coach's replies are captioned"
+
+    routine = snaps["routine"]
+    played = routine["trace"]["played"]  # by now the answer to "start" (seconds long) has played
+    assert played["samples"] > 3 * 16000 and played["peak"] > SPEECH_PEAK, "replies were played"
+    assert routine["routine"] == "standing double leg stretch"
+    assert routine["step"] == "Step 1 of 3"
+    assert routine["actor"] == "You do this"
+    assert routine["figure"] == "standing_double_leg"
+
+    hold = snaps["hold"]
+    assert hold["holdVisible"] and hold["step"] == "Step 3 of 3"
+    assert hold["rep"] == "1 of 4"
+    assert 0 < int(hold["seconds"]) <= 15
+    assert hold["actor"] == "Your partner does this"
+    assert [t.lower() for t in captions_of(hold, "you")][-2:] == ["next.", "next."]
+
+    paused = snaps["paused"]
+    assert paused["pausedVisible"] and "PAUSED" in paused["pausedText"]
+    assert "ouch" in captions_of(paused, "you")[-1].lower()
+    assert "zero to ten" in paused["pausedText"], "the paused banner says a rating is asked"
+
+    end = snaps["end"]
+    assert end["trace"]["played"]["samples"] > hold["trace"]["played"]["samples"], \
+        "the answer to ouch was played"
+    sent = end["trace"]["sent"]
+    assert sent["peak"] > SPEECH_PEAK, "the microphone stream carried speech"
+    assert sent["samples"] >= 0.9 * file_samples, "the whole file reached the gateway"
+    for snap in snaps.values():
+        assert_from_domain(snap["captions"])
+    for name in ("choosing", "routine", "hold", "paused"):
+        assert (SHOTS / f"{name}.png").stat().st_size > 5000
+
+
+def test_typed_session_survives_reload_and_stop_ends_it(gateway, tmp_path):
+    quiet = speech_wav(tmp_path / "quiet.wav", [], lead_s=0.5)  # a microphone that hears a room
+    r = drive("typed", {"url": gateway.url, "wav": str(quiet), "shots": str(tmp_path),
+                        "texts": ["start", "standing double leg", "next", "next"],
+                        "pause_ms": 1500, "linger_s": gateway.linger, "timeout_ms": 20000})
+    assert r["reached"] == {"connected": True, "hold": True, "reloaded": True, "stopped": True}, \
+        r["errors"]
+    snaps = r["snapshots"]
+    before, after = snaps["hold"], snaps["reloaded"]
+    assert r["session"] and r["sessionAfterReload"] == r["session"]
+    assert after["holdVisible"] and after["rep"] == "1 of 4"
+    assert int(after["seconds"]) <= int(before["seconds"]), "the hold kept running"
+    assert "resumed" in after["link"]
+    assert after["captions"] == before["captions"], "the captions came back"
+
+    assert r["otherSession"] != r["session"], "a second page is a second session"
+    assert "start" in r["otherRoutine"].lower(), "and it starts idle"
+    assert r["statusTwoPages"]["attached"] == 2
+    assert r["statusAfterClose"]["sessions"] == r["statusTwoPages"]["sessions"] - 1, \
+        "the closed page's session was freed after the linger time"
+
+    stopped = snaps["stopped"]
+    assert captions_of(stopped, "you")[-1] == "stop"
+    assert not stopped["holdVisible"] and stopped["trace"]["flushes"] >= 1
+    for snap in snaps.values():
+        assert_from_domain(snap["captions"])
+
+
+def test_without_a_microphone_the_page_says_so_and_typing_and_stop_work(gateway):
+    r = drive("nomic", {"url": gateway.url, "timeout_ms": 20000})
+    assert r["reached"] == {"refused": True, "typed": True, "stopped": True}, r["errors"]
+    refused = r["snapshots"]["refused"]
+    assert "microphone is not available" in refused["notice"] and "STOP still works" in refused["notice"]
+    assert refused["trace"]["sent"]["chunks"] == 0
+    stopped = r["snapshots"]["stopped"]
+    assert captions_of(stopped, "you")[-2:] == ["start", "stop"]
+    assert_from_domain(stopped["captions"])

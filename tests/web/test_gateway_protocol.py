@@ -1,0 +1,257 @@
+"""The gateway's WebSocket protocol, spoken by a plain client (aiohttp), against the gateway as
+`make web` runs it and the real coach servers: framing of audio both ways, bad frames and bad
+messages (answered, dropped, the session goes on), a wrong audio format (refused with a reason),
+a sender faster than real time (warned, slowed, nothing dropped), resuming a session, and HTTPS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import struct
+import subprocess
+import time
+from typing import Any, Optional
+
+import aiohttp
+import pytest
+import requests
+
+from stretch_voice import SAMPLE_RATE
+from web_harness import Gateway, free_port, speech_wav
+
+pytestmark = [pytest.mark.e2e, pytest.mark.web]
+
+HELLO = {"type": "hello", "session": None, "rate": 16000, "channels": 1, "format": "s16le"}
+
+
+class Page:
+    """One WebSocket client: collects what the gateway sends (JSON and audio frames)."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.messages: list[dict] = []
+        self.audio: list[bytes] = []
+        self.closed: Optional[int] = None
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        async for msg in self.ws:
+            if msg.type == aiohttp.WSMsgType.TEXT:
+                self.messages.append(json.loads(msg.data))
+            elif msg.type == aiohttp.WSMsgType.BINARY:
+                self.audio.append(msg.data)
+        self.closed = self.ws.close_code
+
+    def of(self, kind: str, **match: Any) -> list[dict]:
+        return [m for m in self.messages
+                if m["type"] == kind and all(m.get(k) == v for k, v in match.items())]
+
+    async def wait(self, cond, timeout: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if cond():
+                return True
+            await asyncio.sleep(0.05)
+        return cond()
+
+    async def send(self, msg: dict) -> None:
+        await self.ws.send_str(json.dumps(msg))
+
+
+async def page(http: aiohttp.ClientSession, gateway: Gateway, hello: Optional[dict] = HELLO
+               ) -> Page:
+    p = Page(await http.ws_connect(gateway.url + "ws"))
+    if hello is not None:
+        await p.send(hello)
+        assert await p.wait(lambda: p.of("ready") or p.of("error")), "no answer to hello"
+    return p
+
+
+def run(coro) -> Any:
+    return asyncio.run(coro)
+
+
+def test_hello_then_audio_replies_are_framed_with_their_rate(gateway):
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            p = await page(http, gateway)
+            ready = p.of("ready")[0]
+            assert ready["resumed"] is False and len(ready["session"]) >= 8
+            assert await p.wait(lambda: p.of("state"))
+            assert p.of("state")[0]["phase"] == "idle"
+            await p.send({"type": "text", "text": "start"})
+            assert await p.wait(lambda: len(p.of("caption", who="coach")) >= 2)
+            assert await p.wait(lambda: sum(len(a) for a in p.audio) > 20000)
+            rates = {struct.unpack("<I", a[:4])[0] for a in p.audio}
+            assert len(rates) == 1 and 8000 <= rates.pop() <= 48000
+            assert all((len(a) - 4) % 2 == 0 for a in p.audio), "whole 16-bit samples"
+            assert p.of("caption", who="you", text="start", action="typed")
+            assert await p.wait(lambda: p.of("state", phase="choosing"))
+    run(scenario())
+
+
+def test_safety_phrase_while_the_coach_speaks_flushes_the_page(gateway, tmp_path):
+    from stretch_voice.audio import read_wav
+
+    ouch = read_wav(speech_wav(tmp_path / "ouch.wav", [("ouch", 1.0)], lead_s=0.3))
+
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            p = await page(http, gateway)
+            await p.send({"type": "text", "text": "start"})  # the warm-up advice: seconds long
+            assert await p.wait(lambda: len(p.audio) >= 5), "the coach is speaking"
+            for i in range(0, len(ouch), 640):  # a microphone's pace: 20 ms every 20 ms
+                await p.ws.send_bytes(ouch[i:i + 640])
+                await asyncio.sleep(0.02)
+            assert await p.wait(lambda: p.of("flush"), 10), "the page is told to stop"
+            heard = p.of("caption", who="you")[-1]
+            assert heard["action"] == "barge-in" and "ouch" in heard["text"].lower()
+            assert await p.wait(lambda: p.of("state", phase="paused"), 10)
+    run(scenario())
+
+
+def test_bad_frames_and_messages_are_answered_and_the_session_goes_on(gateway):
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            p = await page(http, gateway, hello=None)
+            await p.ws.send_bytes(b"\0\0" * 160)
+            assert await p.wait(lambda: p.of("error", code="hello_first"))
+            await p.send(HELLO)
+            assert await p.wait(lambda: p.of("ready"))
+            await p.ws.send_bytes(b"\0" * 321)                      # half a sample
+            await p.ws.send_bytes(b"\0\0" * (SAMPLE_RATE + 1))      # over a second in one frame
+            await p.ws.send_bytes(b"")                              # empty
+            await p.ws.send_str("not json")
+            await p.send({"type": "dance"})
+            await p.send(HELLO)                                     # a second hello
+            assert await p.wait(lambda: len(p.of("error", code="bad_frame")) == 3)
+            assert await p.wait(lambda: len(p.of("error", code="bad_message")) == 3)
+            assert "even number of bytes" in p.of("error", code="bad_frame")[0]["message"]
+            await p.send({"type": "ping", "t": 7})
+            assert await p.wait(lambda: p.of("pong", t=7)), "still connected"
+            await p.send({"type": "text", "text": "start"})
+            assert await p.wait(lambda: p.of("state", phase="choosing")), "still coached"
+            assert p.closed is None
+    run(scenario())
+
+
+def test_wrong_audio_format_is_refused_with_a_reason(gateway):
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            p = await page(http, gateway, hello={**HELLO, "rate": 48000, "format": "f32le"})
+            err = p.of("error", code="bad_format")[0]
+            assert "16 kHz" in err["message"] and "48000" in err["message"]
+            assert await p.wait(lambda: p.closed is not None)
+            assert p.closed == 1003
+    run(scenario())
+    assert requests.get(gateway.url + "status", timeout=5).ok, "the gateway is still up"
+
+
+def test_faster_than_real_time_sender_is_slowed_and_nothing_is_lost(gateway, tmp_path):
+    from stretch_voice.audio import read_wav
+
+    pcm = read_wav(speech_wav(tmp_path / "start.wav", [("start", 8.0)], lead_s=0.5))
+    seconds = len(pcm) / (2 * SAMPLE_RATE)
+
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            p = await page(http, gateway)
+            sid = p.of("ready")[0]["session"]
+            t0 = time.monotonic()
+            for i in range(0, len(pcm), 640):  # 20 ms frames, as fast as the socket takes them
+                await p.ws.send_bytes(pcm[i:i + 640])
+            burst = time.monotonic() - t0
+            assert p.of("warning", code="too_fast") or await p.wait(
+                lambda: p.of("warning", code="too_fast"), 5)
+            assert await p.wait(lambda: p.of("caption", who="you"), 30), "the speech was heard"
+            assert "start" in p.of("caption", who="you")[0]["text"].lower()
+            samples = len(pcm) // 2
+            assert await p.wait(lambda: any(row["received_samples"] == samples
+                                            for row in gateway.status()["pages"]), 10), \
+                (gateway.status(), samples)
+            assert burst < seconds, "the burst itself was faster than real time"
+            assert sid
+    run(scenario())
+
+
+def test_reconnect_resumes_the_session_and_closing_frees_it(gateway):
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            p = await page(http, gateway)
+            sid = p.of("ready")[0]["session"]
+            await p.send({"type": "text", "text": "start"})
+            assert await p.wait(lambda: p.of("state", phase="choosing"))
+            before = gateway.status()["sessions"]
+            await p.ws.close()
+            q = await page(http, gateway, hello={**HELLO, "session": sid})
+            assert q.of("ready")[0] == {"type": "ready", "session": sid, "resumed": True}
+            assert await q.wait(lambda: q.of("caption", who="you", text="start")), "captions back"
+            assert await q.wait(lambda: q.of("state", phase="choosing")), "state back"
+            await q.ws.close()
+            assert await q.wait(lambda: gateway.status()["sessions"] == before - 1,
+                                gateway.linger + 5), "freed after the linger time"
+    run(scenario())
+
+
+def test_https_serves_the_page_with_a_self_signed_certificate(web_servers, tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    https = free_port()
+    g = Gateway(web_servers.url, tmp_path, free_port(), linger=1.0,
+                extra=["--cert", str(cert), "--key", str(key), "--https-host", "127.0.0.1",
+                       "--https-port", str(https)])
+    try:
+        r = requests.get(f"https://127.0.0.1:{https}/", verify=str(cert), timeout=10)
+        assert r.ok and "Stretch Coach" in r.text
+
+        async def hello() -> dict:
+            ctx = ssl.create_default_context(cafile=str(cert))
+            ctx.check_hostname = False
+            async with aiohttp.ClientSession() as http:
+                async with http.ws_connect(f"wss://127.0.0.1:{https}/ws", ssl=ctx) as ws:
+                    await ws.send_str(json.dumps(HELLO))
+                    while True:
+                        msg = json.loads((await ws.receive(timeout=30)).data)
+                        if msg["type"] == "ready":
+                            return msg
+        assert run(hello())["resumed"] is False
+    finally:
+        g.stop()
+
+
+def test_coach_down_is_a_clear_error_and_the_gateway_stays_up(tmp_path):
+    g = Gateway(f"http://127.0.0.1:{free_port()}", tmp_path, free_port(), linger=1.0,
+                extra=["--connect-timeout", "2"])
+    try:
+        async def scenario() -> Page:
+            async with aiohttp.ClientSession() as http:
+                p = await page(http, g)
+                assert await p.wait(lambda: p.closed is not None, 10)
+                return p
+        p = run(scenario())
+        err = p.of("error", code="coach_unreachable")[0]
+        assert "does not answer" in err["message"] and p.closed == 1011
+        assert g.status() == {"sessions": 0, "attached": 0, "pages": []}
+    finally:
+        g.stop()
+
+
+def test_a_second_page_with_the_same_session_takes_it_over(gateway):
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            first = await page(http, gateway)
+            sid = first.of("ready")[0]["session"]
+            second = await page(http, gateway, hello={**HELLO, "session": sid})
+            assert second.of("ready")[0]["resumed"] is True
+            assert await first.wait(lambda: first.of("error", code="taken_over"))
+            await first.send({"type": "ping", "t": 1})  # the old page is closed, not served
+            assert await first.wait(lambda: first.closed is not None, 10)
+            assert not first.of("pong")
+            await second.send({"type": "ping", "t": 2})
+            assert await second.wait(lambda: second.of("pong", t=2))
+    run(scenario())
