@@ -18,11 +18,13 @@ for port in "$RASA_PORT" "$ACTIONS_PORT"; do
   fi
 done
 
-endpoints=endpoints.yml
-if [ "$ACTIONS_PORT" != 5055 ]; then
-  endpoints=build/endpoints.yml
-  sed "s#localhost:5055#localhost:$ACTIONS_PORT#" endpoints.yml > "$endpoints"
-fi
+# Where this run keeps its state: the conversations (SQLite) and the chat's session id. Tests point
+# both at a temp dir, so they never resume (or write over) the person's own conversation.
+STRETCH_DB=${STRETCH_DB:-stretch_coach.db}
+export STRETCH_SESSION_FILE=${STRETCH_SESSION_FILE:-.chat_session}
+endpoints=build/endpoints-$RASA_PORT.yml
+sed -e "s#localhost:5055#localhost:$ACTIONS_PORT#" -e "s#^\(  db: \).*#\1$STRETCH_DB#" \
+  endpoints.yml > "$endpoints"
 
 .venv/bin/python -m rasa_sdk --actions actions -p "$ACTIONS_PORT" >build/logs/actions.log 2>&1 &
 ACTIONS_PID=$!
