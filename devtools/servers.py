@@ -92,6 +92,12 @@ class Servers:
         self.start_rasa()
         return self
 
+    def kill_actions(self) -> None:
+        """Kill the action server at once (SIGKILL), as a crash would."""
+        if self.actions is not None and self.actions.poll() is None:
+            os.killpg(self.actions.pid, signal.SIGKILL)
+            self.actions.wait(timeout=20)
+
     def restart_rasa(self) -> None:
         stop_process(self.rasa)
         self.start_rasa()
@@ -99,6 +105,11 @@ class Servers:
     def stop(self) -> None:
         for p in (self.rasa, self.actions):
             stop_process(p)
+
+    @property
+    def auth(self) -> dict:
+        """Query parameters that authenticate a request to Rasa's HTTP API."""
+        return {}
 
     @property
     def url(self) -> str:
