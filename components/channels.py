@@ -12,7 +12,7 @@ so the URLs (``/webhooks/rest/webhook``, ``/socket.io``) do not change.
   directly (``/EXTERNAL_hold_cue``, ``/stop_session``), skipping the NLU and the safety net. People
   never need that: the slashes are dropped and the rest goes through the NLU like any words (so
   ``/EXTERNAL_hold_cue`` gets the re-prompt for unclear input). Reminders trigger their intent
-  inside Rasa, not through a channel, and are unaffected.
+  inside Rasa, not through a channel, and are unaffected. Only ``/nlu_fallback`` passes (``ALLOWED``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from stretch_coach import contract as C
+
 MAX_BODY = 16 * 1024   # bytes: a spoken sentence is well under 1 KiB
 MAX_TEXT = 4000        # characters of one message (a flood of "next" still counts as one)
 logger = logging.getLogger(__name__)
@@ -37,8 +39,15 @@ SENDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
 
+# The one shortcut a client may send: the voice client says "/nlu_fallback" for speech it could not
+# recognise (stretch_voice FALLBACK_MESSAGE), which only ever leads to a re-prompt or a safe pause.
+ALLOWED = {f"/{C.NLU_FALLBACK}"}
+
+
 def plain_text(text: Optional[Text]) -> Text:
     """The message as words: leading slashes (Rasa's "/intent{...}" shortcut) dropped."""
+    if text in ALLOWED:
+        return text
     return (text or "").lstrip().lstrip("/")
 
 
