@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import os
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, ReminderCancelled, ReminderScheduled, SlotSet
+from rasa_sdk.events import (
+    ActionExecuted,
+    EventType,
+    ReminderCancelled,
+    ReminderScheduled,
+    SessionStarted,
+    SlotSet,
+)
 from rasa_sdk.executor import CollectingDispatcher
 
 from stretch_coach import contract as C
@@ -22,6 +30,15 @@ from stretch_coach.timing import Clock
 from . import recovery
 
 REMINDER_PREFIX = "hold_cue_"
+ACTION_LISTEN = "action_listen"
+# Start a new Rasa session once the current one holds this many events (about 15 turns; see
+# bench/turn_cost.py). The coach's whole state is its slot, so old events carry nothing it needs.
+SESSION_EVENTS = 100
+
+
+def session_events() -> int:
+    """Events per Rasa session before a new one starts (STRETCH_SESSION_EVENTS; 0: never)."""
+    return int(os.environ.get("STRETCH_SESSION_EVENTS", SESSION_EVENTS))
 MIN_LEAD_SECONDS = 0.05  # a reminder is never set in the past: the scheduler could skip it
 
 
@@ -95,7 +112,12 @@ class SessionAction(Action, abc.ABC):
                 events.append(self._reminder(tracker.sender_id, clock, effect.due))
             elif isinstance(effect, machine.Cancel):
                 events.append(ReminderCancelled(name=reminder_name(tracker.sender_id)))
-        return [SlotSet(C.SLOT_COACH, new_state.to_dict()), *events]
+        events = [SlotSet(C.SLOT_COACH, new_state.to_dict()), *events]
+        if 0 < session_events() <= len(tracker.events):
+            # A new Rasa session from here, carrying the coach's slot: the tracker store then
+            # loads only this session's events, so a turn costs the same at turn 500 as at 10.
+            events = [SessionStarted(), *events, ActionExecuted(ACTION_LISTEN)]
+        return events
 
     @staticmethod
     def _catch_up(

@@ -5,7 +5,8 @@ continue, but the actions events are lost" and records the action with no events
 one of our actions returns at least the coach slot, so "our action, and nothing after it" means it
 failed. This policy then predicts a domain response, which Rasa speaks without the action server:
 the safe line for the intent that was not handled (``responses``), or ``default`` for any other
-turn (a hold cue, a step). After that response it predicts ``action_listen``.
+turn (a hold cue, a step). After that response it predicts ``action_listen``. It also predicts
+``action_listen`` after an action that started a new session mid-turn (actions/actions.py).
 
 While the action server answers, this policy predicts nothing (all zeros), so the rules decide and
 nothing is said twice. Its priority is above RulePolicy's (6) so that it wins the tie at confidence
@@ -83,10 +84,17 @@ class ActionServerDownPolicy(Policy):
 
     def next_action(self, tracker: DialogueStateTracker, domain: Domain) -> Optional[Text]:
         """The response for a failed action, action_listen after it, or None (let the rules act)."""
+        if tracker.sender_source:
+            return None
+        last = tracker.events[-1] if tracker.events else None
+        if isinstance(last, ActionExecuted) and last.action_name == ACTION_LISTEN_NAME:
+            # An action started a new session (actions.py: SessionStarted, the coach's slot,
+            # action_listen) in the middle of a turn: the turn is over, wait for the user.
+            return ACTION_LISTEN_NAME
         if failed_action(tracker, domain):
             intent = tracker.latest_message.intent.get("name") if tracker.latest_message else None
             return self.responses.get(intent, self.default)
-        if tracker.latest_action_name in self._spoken() and not tracker.sender_source:
+        if tracker.latest_action_name in self._spoken():
             # Ours only if it came straight after a failed action (look at the last few events:
             # the failed action, our response, its bot message).
             recent = list(itertools.islice(reversed(tracker.events), 4))

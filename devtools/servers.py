@@ -65,6 +65,7 @@ class Servers:
             self.env["STRETCH_TIME_SCALE"] = time_scale
         (self.workdir / "endpoints.yml").write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+            f"  enable_selective_domain: true\n"
             f"tracker_store:\n  type: SQL\n  dialect: sqlite\n"
             f"  db: {self.workdir / 'tracker.db'}\n")
         (self.workdir / "credentials.yml").write_text((ROOT / "credentials.yml").read_text())

@@ -102,3 +102,20 @@ def test_the_replay_stops_at_the_last_coach_update():
     events = HEALTHY + OUTAGE + [user("2", C.DISCOMFORT), action("action_discomfort"),
                                  bot("Okay, we'll go gentler."), slot(HOLDING), action("action_listen")]
     assert recovery.missed_safety_turns(events, A.action_events()) == []
+
+
+def test_a_long_session_rolls_over_into_a_new_one_carrying_the_coach(monkeypatch):
+    """Past STRETCH_SESSION_EVENTS events the action starts a new Rasa session (so the tracker
+    store loads a bounded number of events), with the coach's slot as its first event."""
+    monkeypatch.setenv("STRETCH_SESSION_EVENTS", "40")
+    short = HEALTHY * 9 + [user("how long", C.HOW_LONG_LEFT)]           # 37 events
+    _, out = run(A.ActionHowLongLeft(), tracker(short, C.HOW_LONG_LEFT, "how long"))
+    assert out[0]["event"] == "slot" and "session_started" not in [e["event"] for e in out]
+    long = HEALTHY * 10 + [user("how long", C.HOW_LONG_LEFT)]           # 41 events
+    _, out = run(A.ActionHowLongLeft(), tracker(long, C.HOW_LONG_LEFT, "how long"))
+    assert out[0]["event"] == "session_started"
+    assert out[1]["event"] == "slot" and out[1]["name"] == C.SLOT_COACH and out[1]["value"]["timer"]
+    assert out[-1] == {**out[-1], "event": "action", "name": "action_listen"}
+    monkeypatch.setenv("STRETCH_SESSION_EVENTS", "0")                  # 0: never
+    _, out = run(A.ActionHowLongLeft(), tracker(long, C.HOW_LONG_LEFT, "how long"))
+    assert out[0]["event"] == "slot" and "session_started" not in [e["event"] for e in out]

@@ -43,6 +43,12 @@ class RestUser:
         r.raise_for_status()
         return " ".join(m.get("text", "") for m in r.json())
 
+    def tracker(self) -> dict:
+        r = requests.get(f"{self.url}/conversations/{self.sender}/tracker", params=self.auth,
+                         timeout=30)
+        r.raise_for_status()
+        return r.json()
+
     def state(self) -> dict:
         r = requests.get(f"{self.url}/conversations/{self.sender}/tracker", params=self.auth,
                          timeout=30)
