@@ -114,7 +114,8 @@ def test_a_long_session_rolls_over_into_a_new_one_carrying_the_coach(monkeypatch
     long = HEALTHY * 10 + [user("how long", C.HOW_LONG_LEFT)]           # 41 events
     _, out = run(A.ActionHowLongLeft(), tracker(long, C.HOW_LONG_LEFT, "how long"))
     assert out[0]["event"] == "session_started"
-    assert out[1]["event"] == "slot" and out[1]["name"] == C.SLOT_COACH and out[1]["value"]["timer"]
+    assert out[1]["event"] == "slot" and out[1]["name"] == C.SLOT_COACH
+    assert out[1]["value"]["variant"] == "wrist_pull" and out[1]["value"]["phase"] == M.ACTIVE
     assert out[-1] == {**out[-1], "event": "action", "name": "action_listen"}
     monkeypatch.setenv("STRETCH_SESSION_EVENTS", "0")                  # 0: never
     _, out = run(A.ActionHowLongLeft(), tracker(long, C.HOW_LONG_LEFT, "how long"))

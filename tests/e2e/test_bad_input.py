@@ -100,3 +100,17 @@ def test_an_intent_typed_by_a_user_goes_through_the_nlu(servers, user, text):
 def test_a_missing_sender_is_refused_and_does_not_speak_for_anyone(servers):
     r = post(servers, json.dumps({"message": f"ouch {time.time_ns()}"}).encode())
     assert r.status_code == 400 and "sender" in r.json()["error"]
+
+
+def test_an_intent_typed_over_socketio_goes_through_the_nlu(servers):
+    from test_socketio_holds import SocketUser
+
+    sock = SocketUser(servers.url)
+    try:
+        reply = sock.say("/EXTERNAL_hold_cue", settle=0.3)
+        assert reply, "a short spoken answer, not silence"
+    finally:
+        sock.close()
+    latest = tracker(servers, sock.sid)["latest_message"]
+    assert latest["text"] == "EXTERNAL_hold_cue"
+    assert latest["intent"]["name"] != "EXTERNAL_hold_cue"
