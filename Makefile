@@ -1,5 +1,5 @@
 # Stretch Coach. `make run` starts the assistant from nothing; `make test` runs every test the same way.
-.PHONY: help install run voice web test test-fast validate train eval bench bench-web lint clean
+.PHONY: help install run voice web test test-fast validate train eval bench bench-web bench-turns lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -35,6 +35,9 @@ bench:  ## voice benchmark: spoken commands through the whole loop and real serv
 
 bench-web:  ## web page benchmark: speech to reply audio in headless chromium, and pages at once (~8 min)
 	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/web_bench.py
+
+bench-turns:  ## cost of a turn at turn 10, 100 and 500 over REST and socket.io, holds running (~5 min)
+	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/turn_cost.py
 
 lint:  ## ruff
 	.venv/bin/python -m ruff check stretch_coach stretch_chat stretch_voice stretch_web devtools actions components tests bench scripts

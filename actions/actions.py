@@ -9,17 +9,36 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from typing import Any, Dict, List, Optional, Text
+import os
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, ReminderCancelled, ReminderScheduled, SlotSet
+from rasa_sdk.events import (
+    ActionExecuted,
+    EventType,
+    ReminderCancelled,
+    ReminderScheduled,
+    SessionStarted,
+    SlotSet,
+)
 from rasa_sdk.executor import CollectingDispatcher
 
 from stretch_coach import contract as C
 from stretch_coach import lexicon, machine
 from stretch_coach.timing import Clock
 
+from . import recovery
+
 REMINDER_PREFIX = "hold_cue_"
+ACTION_LISTEN = "action_listen"
+# Start a new Rasa session once the current one holds this many events (about 15 turns; see
+# bench/turn_cost.py). The coach's whole state is its slot, so old events carry nothing it needs.
+SESSION_EVENTS = 100
+
+
+def session_events() -> int:
+    """Events per Rasa session before a new one starts (STRETCH_SESSION_EVENTS; 0: never)."""
+    return int(os.environ.get("STRETCH_SESSION_EVENTS", SESSION_EVENTS))
 MIN_LEAD_SECONDS = 0.05  # a reminder is never set in the past: the scheduler could skip it
 
 
@@ -28,29 +47,34 @@ def reminder_name(sender_id: Text) -> Text:
     return f"{REMINDER_PREFIX}{sender_id}"
 
 
-def _values(tracker: Tracker, name: Text) -> List[Text]:
+def _values(message: Dict[Text, Any], name: Text) -> List[Text]:
     return [
-        str(e["value"]) for e in tracker.latest_message.get("entities", [])
+        str(e["value"]) for e in message.get("entities") or []
         if e.get("entity") == name and e.get("value") is not None
     ]
 
 
-def _entity(tracker: Tracker, name: Text) -> Optional[Text]:
-    values = _values(tracker, name)
+def _entity(message: Dict[Text, Any], name: Text) -> Optional[Text]:
+    values = _values(message, name)
     return values[0] if values else None
 
 
 def event_from(tracker: Tracker, name: Text) -> machine.Event:
     """The machine event for this turn: the action's event name plus the message's entities."""
+    return event_from_message(tracker.latest_message or {}, name)
+
+
+def event_from_message(message: Dict[Text, Any], name: Text) -> machine.Event:
+    """The machine event for a user message (Rasa's parse data: text, entities)."""
     lex = lexicon.default()
-    text = tracker.latest_message.get("text") or ""
+    text = message.get("text") or ""
     # Several ratings in one turn ("ten, it's really bad"): the worst one counts.
-    levels = [lv for lv in (lex.pain_level(v) for v in _values(tracker, C.PAIN_LEVEL)) if lv is not None]
+    levels = [lv for lv in (lex.pain_level(v) for v in _values(message, C.PAIN_LEVEL)) if lv is not None]
     pain = max(levels) if levels else None
-    side = _entity(tracker, C.SIDE)
+    side = _entity(message, C.SIDE)
     return machine.Event(
         name=name,
-        variant=_entity(tracker, C.VARIANT),
+        variant=_entity(message, C.VARIANT),
         side=side if side in C.SIDES else None,
         pain=pain,
         sharp=name == C.DISCOMFORT and lex.sharp(text),
@@ -73,9 +97,13 @@ class SessionAction(Action, abc.ABC):
     ) -> List[EventType]:
         clock = Clock()
         state = machine.State.from_dict(tracker.get_slot(C.SLOT_COACH))
+        state, replayed = self._catch_up(state, tracker, clock)
+        if replayed is not None:
+            dispatcher.utter_message(response="utter_fault_back")
         new_state, effects = machine.step(
             state, event_from(tracker, self.event_name), clock.now(), grace=clock.grace
         )
+        effects = [*(replayed or []), *effects]
         events: List[EventType] = []
         for effect in effects:
             if isinstance(effect, machine.Say):
@@ -84,7 +112,29 @@ class SessionAction(Action, abc.ABC):
                 events.append(self._reminder(tracker.sender_id, clock, effect.due))
             elif isinstance(effect, machine.Cancel):
                 events.append(ReminderCancelled(name=reminder_name(tracker.sender_id)))
-        return [SlotSet(C.SLOT_COACH, new_state.to_dict()), *events]
+        events = [SlotSet(C.SLOT_COACH, new_state.to_dict()), *events]
+        if 0 < session_events() <= len(tracker.events):
+            # A new Rasa session from here, carrying the coach's slot: the tracker store then
+            # loads only this session's events, so a turn costs the same at turn 500 as at 10.
+            events = [SessionStarted(), *events, ActionExecuted(ACTION_LISTEN)]
+        return events
+
+    @staticmethod
+    def _catch_up(
+        state: machine.State, tracker: Tracker, clock: Clock
+    ) -> Tuple[machine.State, Optional[List[machine.Effect]]]:
+        """Replay the safety turns missed while the action server was down (actions/recovery.py):
+        the new state and their timer effects, or None for the effects when nothing was missed."""
+        missed = recovery.missed_safety_turns(tracker.events, action_events())
+        if not missed:
+            return state, None
+        kept: List[machine.Effect] = []
+        for name, message in missed:
+            state, effects = machine.step(
+                state, event_from_message(message, name), clock.now(), grace=clock.grace
+            )
+            kept.extend(recovery.timer_effects(effects))
+        return state, kept
 
     @staticmethod
     def _reminder(sender_id: Text, clock: Clock, due: float) -> EventType:
@@ -329,3 +379,8 @@ class ActionHoldCue(SessionAction):
 
     def name(self) -> Text:
         return "action_hold_cue"
+
+
+def action_events() -> Dict[Text, Text]:
+    """Each action's name and the machine event it stands for."""
+    return {cls().name(): cls.event_name for cls in SessionAction.__subclasses__()}

@@ -215,7 +215,7 @@ def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
                 pcm = clip.pcm[int(TAIL_S * SAMPLE_RATE) * 2:]
                 turn, speech_end = run.hear(pcm, LEAD_S + TAIL_S)
                 heard = turn.transcript if turn is not None else ""
-                intent = (requests.post(parse, json={"text": heard}, timeout=10)
+                intent = (requests.post(parse, json={"text": heard}, params=servers.auth, timeout=10)
                           .json()["intent"]["name"] if heard else None)
                 if kind == "oog":
                     ok = intent in NOT_COMMANDS

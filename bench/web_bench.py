@@ -133,7 +133,8 @@ def main() -> int:
     listen_ms = int((0.5 + args.utterances * (args.gap + 1.2) + 3) * 1000)
     servers = Servers(work / "servers", free_port(), free_port(), "1").start()
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "STRETCH_TIME_SCALE": "1"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "STRETCH_TIME_SCALE": "1",
+           "STRETCH_API_TOKEN": servers.token}
     gateway = subprocess.Popen([sys.executable, "-m", "stretch_web", "--url", servers.url,
                                 "--port", str(port), "--linger", "8"], cwd=ROOT, env=env,
                                stdout=(work / "gateway.log").open("wb"),

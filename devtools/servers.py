@@ -9,6 +9,7 @@ subprocesses.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -47,18 +48,24 @@ def stop_process(proc: Optional[subprocess.Popen]) -> None:
 
 
 class Servers:
-    """The action server and the Rasa server (``--enable-api``, REST + socket.io channels)."""
+    """The action server and the Rasa server (``--enable-api`` with a token, REST + socket.io
+    channels), both on 127.0.0.1."""
 
     def __init__(self, workdir: Path, rasa_port: int, actions_port: int,
                  time_scale: Optional[str] = None) -> None:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.rasa_port, self.actions_port = rasa_port, actions_port
-        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+        # Loopback only, and Rasa's HTTP API behind a token, as scripts/run.sh starts them.
+        self.host = "127.0.0.1"
+        self.token = secrets.token_urlsafe(24)
+        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3",
+                    "SANIC_HOST": self.host, "STRETCH_API_TOKEN": self.token}
         if time_scale is not None:
             self.env["STRETCH_TIME_SCALE"] = time_scale
         (self.workdir / "endpoints.yml").write_text(
-            f'action_endpoint:\n  url: "http://localhost:{actions_port}/webhook"\n'
+            f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+            f"  enable_selective_domain: true\n"
             f"tracker_store:\n  type: SQL\n  dialect: sqlite\n"
             f"  db: {self.workdir / 'tracker.db'}\n")
         (self.workdir / "credentials.yml").write_text((ROOT / "credentials.yml").read_text())
@@ -75,22 +82,29 @@ class Servers:
         self.actions, log = self._spawn("actions", [
             str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
             "-p", str(self.actions_port)])
-        wait_for(f"http://localhost:{self.actions_port}/health", self.actions, log)
+        wait_for(f"http://{self.host}:{self.actions_port}/health", self.actions, log)
 
     def start_rasa(self) -> None:
         if not MODEL.exists():
             raise RuntimeError("no trained model: run scripts/setup.sh (make install) first")
         self.rasa, log = self._spawn("rasa", [
-            str(BIN / "rasa"), "run", "--enable-api", "-m", str(MODEL), "-p", str(self.rasa_port),
+            str(BIN / "rasa"), "run", "--enable-api", "--auth-token", self.token,
+            "-i", self.host, "-m", str(MODEL), "-p", str(self.rasa_port),
             "--endpoints", str(self.workdir / "endpoints.yml"),
             "--credentials", str(self.workdir / "credentials.yml"),
         ])
-        wait_for(f"http://localhost:{self.rasa_port}/status", self.rasa, log)
+        wait_for(f"{self.url}/status?token={self.token}", self.rasa, log)
 
     def start(self) -> "Servers":
         self.start_actions()
         self.start_rasa()
         return self
+
+    def kill_actions(self) -> None:
+        """Kill the action server at once (SIGKILL), as a crash would."""
+        if self.actions is not None and self.actions.poll() is None:
+            os.killpg(self.actions.pid, signal.SIGKILL)
+            self.actions.wait(timeout=20)
 
     def restart_rasa(self) -> None:
         stop_process(self.rasa)
@@ -101,8 +115,13 @@ class Servers:
             stop_process(p)
 
     @property
+    def auth(self) -> dict:
+        """Query parameters that authenticate a request to Rasa's HTTP API."""
+        return {"token": self.token}
+
+    @property
     def url(self) -> str:
-        return f"http://localhost:{self.rasa_port}"
+        return f"http://{self.host}:{self.rasa_port}"
 
     def __enter__(self) -> "Servers":
         return self.start()

@@ -20,27 +20,36 @@ for port in "$RASA_PORT" "$ACTIONS_PORT"; do
   fi
 done
 
-# STRETCH_DB: another SQLite file for the conversations (tests use a temporary one).
-endpoints=endpoints.yml
-if [ "$ACTIONS_PORT" != 5055 ] || [ -n "${STRETCH_DB:-}" ]; then
-  endpoints=build/endpoints.yml
-  sed -e "s#localhost:5055#localhost:$ACTIONS_PORT#" \
-      -e "s#db: stretch_coach.db#db: ${STRETCH_DB:-stretch_coach.db}#" endpoints.yml > "$endpoints"
-fi
+# Where this run keeps its state: the conversations (SQLite) and the chat's session id. Tests point
+# both at a temp dir, so they never resume (or write over) the person's own conversation.
+STRETCH_DB=${STRETCH_DB:-stretch_coach.db}
+export STRETCH_SESSION_FILE=${STRETCH_SESSION_FILE:-.chat_session}
+endpoints=build/endpoints-$RASA_PORT.yml
+sed -e "s#127.0.0.1:5055#127.0.0.1:$ACTIONS_PORT#" -e "s#^\(  db: \).*#\1$STRETCH_DB#" \
+  endpoints.yml > "$endpoints"
 
-.venv/bin/python -m rasa_sdk --actions actions -p "$ACTIONS_PORT" >build/logs/actions.log 2>&1 &
+# Both servers listen on this machine only (STRETCH_HOST=0.0.0.0 opens the Rasa server to the
+# network); the action server has no authentication, so it stays on 127.0.0.1. Rasa's HTTP API
+# (/model/parse for the voice client, /conversations/... for the tests) needs a token: a fresh one
+# per run unless STRETCH_API_TOKEN is set, exported for the clients started below.
+STRETCH_HOST=${STRETCH_HOST:-127.0.0.1}
+export STRETCH_API_TOKEN=${STRETCH_API_TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))')}
+SANIC_HOST=127.0.0.1 .venv/bin/python -m rasa_sdk --actions actions -p "$ACTIONS_PORT" \
+  >build/logs/actions.log 2>&1 &
 ACTIONS_PID=$!
-.venv/bin/rasa run --enable-api -m models/current.tar.gz -p "$RASA_PORT" \
+.venv/bin/rasa run --enable-api --auth-token "$STRETCH_API_TOKEN" -i "$STRETCH_HOST" \
+  -m models/current.tar.gz -p "$RASA_PORT" \
   --endpoints "$endpoints" --credentials credentials.yml >build/logs/rasa.log 2>&1 &
 RASA_PID=$!
 trap 'kill $ACTIONS_PID $RASA_PID 2>/dev/null; wait 2>/dev/null' EXIT
 
 echo "[run] starting the coach (logs in build/logs/) ..."
 .venv/bin/python - "$RASA_PORT" "$ACTIONS_PORT" <<'PY'
-import sys, time, requests
+import os, sys, time, requests
 rasa, actions = sys.argv[1:3]
 deadline = time.time() + 240
-for url in (f"http://localhost:{actions}/health", f"http://localhost:{rasa}/status"):
+token = os.environ["STRETCH_API_TOKEN"]
+for url in (f"http://127.0.0.1:{actions}/health", f"http://127.0.0.1:{rasa}/status?token={token}"):
     while True:
         try:
             if requests.get(url, timeout=2).ok:
@@ -58,15 +67,15 @@ if [ "$mode" = web ]; then
   tls=()
   [ -f build/web/cert.pem ] && tls=(--cert build/web/cert.pem --key build/web/key.pem)
   status=0
-  .venv/bin/python -m stretch_web --url "http://localhost:$RASA_PORT" \
+  .venv/bin/python -m stretch_web --url "http://127.0.0.1:$RASA_PORT" \
     --port "${WEB_PORT:-8080}" --https-port "${WEB_HTTPS_PORT:-8443}" "${tls[@]}" "$@" || status=$?
   exit "$status"
 fi
 if [ "$mode" = voice ]; then
   status=0
-  .venv/bin/python -m stretch_voice --url "http://localhost:$RASA_PORT" "$@" || status=$?
+  .venv/bin/python -m stretch_voice --url "http://127.0.0.1:$RASA_PORT" "$@" || status=$?
   [ "$status" -ne 3 ] && exit "$status"   # 3: no microphone (the message above says so)
   echo "[run] Starting the text chat instead: type what you would say." >&2
   set -- # the voice options do not apply to the chat
 fi
-.venv/bin/python -m stretch_chat --url "http://localhost:$RASA_PORT" "$@"
+.venv/bin/python -m stretch_chat --url "http://127.0.0.1:$RASA_PORT" "$@"

@@ -2,26 +2,34 @@
 
     python -m stretch_chat [--url http://localhost:5005] [--new]
 
-The session id is kept in `.chat_session` so a restarted chat (or server) continues the same
-session. Type /quit to leave. When stdin is not a terminal (a script or test pipes lines in), each
+The session id is kept in `.chat_session` (or the file `STRETCH_SESSION_FILE` names: tests point it
+at a temp dir) so a restarted chat (or server) continues the same session. Type /quit to leave. When stdin is not a terminal (a script or test pipes lines in), each
 line waits for the coach's replies to settle before the next one is sent.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Optional
 
 import socketio
 
-SESSION_FILE = Path(".chat_session")
+SESSION_FILE = ".chat_session"
 
 
-def session_id(new: bool, path: Path = SESSION_FILE) -> str:
+def session_file() -> Path:
+    """Where the session id is kept: `STRETCH_SESSION_FILE` if set, else `.chat_session`."""
+    return Path(os.environ.get("STRETCH_SESSION_FILE") or SESSION_FILE)
+
+
+def session_id(new: bool, path: Optional[Path] = None) -> str:
+    path = path or session_file()
     if not new and path.exists() and path.read_text().strip():
         return path.read_text().strip()
     sid = uuid.uuid4().hex

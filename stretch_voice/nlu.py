@@ -3,13 +3,17 @@
 The default, :func:`rasa_parse`, POSTs ``{"text": ...}`` to a running Rasa server's
 ``/model/parse`` endpoint (``rasa run --enable-api``) with the standard library only, and returns
 ``{"intent": name, "confidence": float, "entities": [...], "nlu_ms": round-trip ms, "raw": ...}``.
+Rasa's HTTP API wants a token (``scripts/run.sh`` starts it with one and exports it as
+``STRETCH_API_TOKEN``); it is sent as the ``token`` query parameter when set.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any, Callable, Dict
 
@@ -26,6 +30,9 @@ def rasa_parse(text: str, url: str = DEFAULT_PARSE_URL, timeout: float = 10.0) -
     """Parse ``text`` with the Rasa server at ``url``; raises :class:`NLUUnavailable` if it is
     not up, with a message that says how to start it."""
     body = json.dumps({"text": text}).encode()
+    token = os.environ.get("STRETCH_API_TOKEN")
+    if token:
+        url = f"{url}{'&' if '?' in url else '?'}{urllib.parse.urlencode({'token': token})}"
     req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"},
                                  method="POST")
     t0 = time.perf_counter()
@@ -35,7 +42,8 @@ def rasa_parse(text: str, url: str = DEFAULT_PARSE_URL, timeout: float = 10.0) -
     except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
         raise NLUUnavailable(
             f"cannot reach the Rasa NLU server at {url} ({exc}). Start it with "
-            f"'rasa run --enable-api' (or pass --no-nlu / another --nlu-url).") from exc
+            f"'rasa run --enable-api' (or pass --no-nlu / another --nlu-url); a 401 means "
+            f"STRETCH_API_TOKEN is not the server's token.") from exc
     ms = (time.perf_counter() - t0) * 1000
     intent = raw.get("intent") or {}
     return {"intent": intent.get("name"), "confidence": intent.get("confidence"),

@@ -16,6 +16,7 @@ reloaded page gets its conversation (and a running hold) back.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import struct
 import threading
@@ -173,8 +174,11 @@ class PageSession:
         if self.closed:
             return
         try:
+            # Rasa's HTTP API wants the token scripts/run.sh made (see stretch_voice.nlu)
+            auth = {"token": os.environ["STRETCH_API_TOKEN"]} \
+                if os.environ.get("STRETCH_API_TOKEN") else {}
             r = requests.get(f"{self.rasa_url}/conversations/{self.sid}/tracker",
-                             params={"include_events": "NONE"}, timeout=5)
+                             params={"include_events": "NONE", **auth}, timeout=5)
             r.raise_for_status()
             coach = (r.json().get("slots") or {}).get("coach")
         except (requests.RequestException, ValueError) as exc:

@@ -65,7 +65,7 @@ async def serve(args: argparse.Namespace) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m stretch_web", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--url", default="http://localhost:5005", help="the coach's Rasa server")
+    ap.add_argument("--url", default="http://127.0.0.1:5005", help="the coach's Rasa server")
     ap.add_argument("--host", default="127.0.0.1", help="HTTP address (default: this machine)")
     ap.add_argument("--port", type=int, default=8080, help="HTTP port")
     ap.add_argument("--cert", help="TLS certificate (PEM) to also serve HTTPS")

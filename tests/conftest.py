@@ -1,10 +1,12 @@
-"""Shared fixtures: a dispatcher, the domain, and a tracker factory for action tests."""
+"""Shared fixtures: a dispatcher, the domain, a tracker factory for action tests, and a temp home
+for the state a run keeps (conversations, chat session id), so no test touches the person's own."""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable, Dict, List, Optional
 
 import pytest
@@ -13,6 +15,30 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+# The state `make run` keeps in the checkout: its conversations and the chat's session id.
+CHECKOUT_STATE = (ROOT / "stretch_coach.db", ROOT / ".chat_session")
+
+
+def fingerprint(paths=CHECKOUT_STATE) -> Dict[str, Any]:
+    """Size and modification time of each file (None when it does not exist)."""
+    return {
+        p.name: (p.stat().st_size, p.stat().st_mtime_ns) if p.exists() else None for p in paths
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_state(tmp_path_factory):
+    """Point STRETCH_DB and STRETCH_SESSION_FILE at a temp dir for the whole run: every server,
+    `make run` and chat client a test starts inherits them. Yields the dir and the checkout's
+    fingerprint from before any test ran."""
+    home = tmp_path_factory.mktemp("state")
+    before = fingerprint()
+    mp = pytest.MonkeyPatch()
+    mp.setenv("STRETCH_DB", str(home / "stretch_coach.db"))
+    mp.setenv("STRETCH_SESSION_FILE", str(home / ".chat_session"))
+    yield SimpleNamespace(home=home, before=before)
+    mp.undo()
 
 
 @pytest.fixture

@@ -19,7 +19,12 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
 # - EXTERNAL_hold_cue has no NLU examples: reminders trigger it, and no spoken sentence may.
 # - responses "not used in any story or rule": our actions speak them. Each one is accepted only if
 #   the state machine really speaks it (tests/test_actions.py checks the reverse).
-SPOKEN = set(re.findall(r'"(utter_[a-z_]+)"', (ROOT / "stretch_coach" / "machine.py").read_text()))
+# The state machine speaks them, the actions ("I'm back"), or the fault policy (config.yml).
+SPOKEN = {
+    name
+    for path in ("stretch_coach/machine.py", "actions/actions.py", "config.yml")
+    for name in re.findall(r'"?(utter_[a-z_]+)"?', (ROOT / path).read_text())
+}
 ACCEPTED = [re.compile(r"The intent 'EXTERNAL_hold_cue' is listed in the domain file, but is not found")]
 UNUSED = re.compile(r"The utterance '(utter_[a-z_]+)' is not used in any story or rule")
 

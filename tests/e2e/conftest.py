@@ -34,8 +34,8 @@ def servers(tmp_path_factory):
 class RestUser:
     """One person talking to the coach over the REST channel."""
 
-    def __init__(self, url: str, sender: str):
-        self.url, self.sender = url, sender
+    def __init__(self, url: str, sender: str, auth: dict):
+        self.url, self.sender, self.auth = url, sender, auth
 
     def say(self, text: str) -> str:
         r = requests.post(f"{self.url}/webhooks/rest/webhook",
@@ -43,17 +43,25 @@ class RestUser:
         r.raise_for_status()
         return " ".join(m.get("text", "") for m in r.json())
 
+    def tracker(self) -> dict:
+        r = requests.get(f"{self.url}/conversations/{self.sender}/tracker", params=self.auth,
+                         timeout=30)
+        r.raise_for_status()
+        return r.json()
+
     def state(self) -> dict:
-        r = requests.get(f"{self.url}/conversations/{self.sender}/tracker", timeout=30)
+        r = requests.get(f"{self.url}/conversations/{self.sender}/tracker", params=self.auth,
+                         timeout=30)
         r.raise_for_status()
         return r.json()["slots"]["coach"] or {}
 
     def intent(self) -> str:
-        r = requests.get(f"{self.url}/conversations/{self.sender}/tracker", timeout=30)
+        r = requests.get(f"{self.url}/conversations/{self.sender}/tracker", params=self.auth,
+                         timeout=30)
         return r.json()["latest_message"]["intent"]["name"]
 
 
 @pytest.fixture
 def user(servers, request):
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name)[:60]
-    return RestUser(servers.url, f"rest-{name}-{time.time_ns()}")
+    return RestUser(servers.url, f"rest-{name}-{time.time_ns()}", servers.auth)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import fingerprint
+
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,11 +27,15 @@ def make(target: str, **env: str) -> str:
     return out
 
 
-def test_make_run_starts_the_coach_and_chats():
+def test_make_run_starts_the_coach_and_chats(own_state):
     make("run")
     # the servers were stopped on the way out
     probe = subprocess.run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/5305"], capture_output=True)
     assert probe.returncode != 0
+    # the run kept its state where the tests told it to, and the checkout's own is untouched
+    assert (own_state.home / "stretch_coach.db").stat().st_size > 0
+    assert (own_state.home / ".chat_session").read_text().strip()
+    assert fingerprint() == own_state.before
 
 
 def test_make_voice_without_a_microphone_says_so_and_offers_the_text_chat():

@@ -9,6 +9,7 @@ other voices and conditions.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -65,7 +66,8 @@ def recognizer() -> Iterator[Recognizer]:
 
 
 def parse(servers, text: str) -> str:
-    r = requests.post(f"{servers.url}/model/parse", json={"text": text}, timeout=10)
+    r = requests.post(f"{servers.url}/model/parse", json={"text": text}, params=servers.auth,
+                      timeout=10)
     return r.json()["intent"]["name"]
 
 
@@ -240,7 +242,7 @@ def test_stop_while_the_coach_talks_cuts_it_off(servers, recognizer):
         # the warm-up advice was cut; the coach then answers the stop
         assert lp.wait_for(lambda: bool(turn.replies), timeout=5), lp.heard
         state = requests.get(f"{servers.url}/conversations/{lp.chat.sid}/tracker",
-                             timeout=10).json()
+                             params=servers.auth, timeout=10).json()
         assert state["latest_message"]["intent"]["name"] == contract.STOP_SESSION
     finally:
         lp.close()
@@ -260,8 +262,9 @@ def test_other_speech_while_the_coach_talks_waits(servers, recognizer):
 
 # --- the command line -----------------------------------------------------------------------
 
-def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "stretch_voice", *args], cwd=ROOT,
+def run_cli(*args: str, timeout: float = 120, token: str = "") -> subprocess.CompletedProcess:
+    env = {**os.environ, "STRETCH_API_TOKEN": token}
+    return subprocess.run([sys.executable, "-m", "stretch_voice", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -271,7 +274,7 @@ def test_wav_files_give_one_json_line_each_and_speak_to_writes_the_replies(serve
         files.append(str(write_wav(tmp_path / f"{i}.wav", synthesize(text, "en-us+f2").pcm)))
     out = tmp_path / "replies"
     proc = run_cli("--wav", *files, "--speak-to", str(out), "--url", servers.url, "--session",
-                   f"cli-{time.time_ns()}")
+                   f"cli-{time.time_ns()}", token=servers.token)
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["file"] for r in rows] == files

@@ -23,7 +23,8 @@ def web_servers(tmp_path_factory):
 @pytest.fixture(scope="module")
 def gateway(web_servers, tmp_path_factory, request):
     port = free_port()
-    g = Gateway(web_servers.url, tmp_path_factory.mktemp("gateway"), port, linger=3.0)
+    g = Gateway(web_servers.url, tmp_path_factory.mktemp("gateway"), port, linger=3.0,
+                token=web_servers.token)
     try:
         yield g
     finally:

@@ -22,7 +22,8 @@ def test_make_web_serves_the_page_and_ctrl_c_stops_everything(tmp_path):
     port, rasa, actions = free_port(), free_port(), free_port()
     env = {**os.environ, "RASA_PORT": str(rasa), "ACTIONS_PORT": str(actions),
            "WEB_PORT": str(port), "WEB_HTTPS_PORT": str(free_port()),
-           "STRETCH_DB": str(tmp_path / "tracker.db")}  # not the checkout's conversations
+           "STRETCH_DB": str(tmp_path / "tracker.db"),  # not the checkout's conversations
+           "STRETCH_API_TOKEN": "make-web-test-token"}
     proc = subprocess.Popen(["make", "web"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     out = ""
@@ -42,7 +43,8 @@ def test_make_web_serves_the_page_and_ctrl_c_stops_everything(tmp_path):
             assert r.ok and len(r.text) > 500, asset
             assert "http://" not in r.text and "https://" not in r.text, f"{asset}: nothing remote"
         assert requests.get(f"http://127.0.0.1:{port}/status", timeout=10).json()["sessions"] == 0
-        assert requests.get(f"http://127.0.0.1:{rasa}/status", timeout=10).ok, "Rasa runs"
+        assert requests.get(f"http://127.0.0.1:{rasa}/status", timeout=10,
+                            params={"token": "make-web-test-token"}).ok, "Rasa runs"
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGINT)

@@ -29,12 +29,14 @@ class Gateway:
     """``python -m stretch_web`` on a free port, talking to the test servers."""
 
     def __init__(self, rasa_url: str, workdir: Path, port: int, linger: float,
-                 extra: Sequence[str] = ()) -> None:
+                 extra: Sequence[str] = (), token: Optional[str] = None) -> None:
         self.port, self.linger = port, linger
         self.url = f"http://127.0.0.1:{port}/"
         self.log = workdir / f"gateway-{port}.log"
         env = {**os.environ, "PYTHONPATH": str(ROOT), "STRETCH_TIME_SCALE": TIME_SCALE,
                "TF_CPP_MIN_LOG_LEVEL": "3"}
+        if token:
+            env["STRETCH_API_TOKEN"] = token  # Rasa's HTTP API (the tracker the page shows)
         self.proc: Optional[subprocess.Popen] = subprocess.Popen(
             [sys.executable, "-m", "stretch_web", "--url", rasa_url, "--port", str(port),
              "--linger", str(linger), "-v", *extra],

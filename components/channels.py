@@ -1,0 +1,131 @@
+"""Input channels that check what comes in: Rasa's REST and socket.io channels, guarded.
+
+Registered in credentials.yml under their module paths; their names stay ``rest`` and ``socketio``,
+so the URLs (``/webhooks/rest/webhook``, ``/socket.io``) do not change.
+
+- REST: the body must be a JSON object of at most ``MAX_BODY`` bytes with a ``sender`` (a short id,
+  required: a message without one would otherwise join a shared ``default`` conversation) and a
+  ``message`` string of at most ``MAX_TEXT`` characters; ``metadata``, if given, an object. Anything
+  else is answered 400 (or 413 for size) with a short reason, before Rasa sees it. Rasa's own channel
+  answers 500 to ``[]`` or ``null`` (Rasa issue #8481) and puts a sender-less message in ``default``.
+- Both: a message starting with ``/`` would be taken by Rasa as an intent and entities given
+  directly (``/EXTERNAL_hold_cue``, ``/stop_session``), skipping the NLU and the safety net. People
+  never need that: the slashes are dropped and the rest goes through the NLU like any words (so
+  ``/EXTERNAL_hold_cue`` gets the re-prompt for unclear input). Reminders trigger their intent
+  inside Rasa, not through a channel, and are unaffected. Only ``/nlu_fallback`` passes (``ALLOWED``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketIOInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from stretch_coach import contract as C
+
+MAX_BODY = 16 * 1024   # bytes: a spoken sentence is well under 1 KiB
+MAX_TEXT = 4000        # characters of one message (a flood of "next" still counts as one)
+logger = logging.getLogger(__name__)
+SENDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
+
+Handler = Callable[[UserMessage], Awaitable[Any]]
+
+
+# The one shortcut a client may send: the voice client says "/nlu_fallback" for speech it could not
+# recognise (stretch_voice FALLBACK_MESSAGE), which only ever leads to a re-prompt or a safe pause.
+ALLOWED = {f"/{C.NLU_FALLBACK}"}
+
+
+def plain_text(text: Optional[Text]) -> Text:
+    """The message as words: leading slashes (Rasa's "/intent{...}" shortcut) dropped."""
+    if text in ALLOWED:
+        return text
+    return (text or "").lstrip().lstrip("/")
+
+
+def guarded(on_new_message: Handler) -> Handler:
+    """Wrap Rasa's message handler so a user's text can never name an intent directly."""
+
+    async def handle(message: UserMessage) -> Any:
+        message.text = plain_text(message.text)
+        return await on_new_message(message)
+
+    return handle
+
+
+def check_rest_body(body: bytes) -> Tuple[Optional[Dict[Text, Any]], Optional[HTTPResponse]]:
+    """The request as a dict, or the 4xx response that explains what is wrong with it."""
+
+    def bad(reason: Text, status: int = 400) -> Tuple[None, HTTPResponse]:
+        return None, response.json({"error": reason}, status=status)
+
+    if len(body) > MAX_BODY:
+        return bad(f"the body is over {MAX_BODY} bytes", 413)
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return bad("the body must be JSON")
+    if not isinstance(data, dict):
+        return bad('the body must be a JSON object: {"sender": ..., "message": ...}')
+    sender, text, metadata = data.get("sender"), data.get("message"), data.get("metadata")
+    if not isinstance(sender, str) or not SENDER.match(sender):
+        return bad("'sender' is required: letters, digits and _ . : @ -, at most 128")
+    if not isinstance(text, str):
+        return bad("'message' is required and must be a string")
+    if len(text) > MAX_TEXT:
+        return bad(f"'message' is over {MAX_TEXT} characters", 413)
+    if metadata is not None and not isinstance(metadata, dict):
+        return bad("'metadata' must be an object")
+    return data, None
+
+
+class GuardedRestInput(RestInput):
+    """Rasa's REST channel (``/webhooks/rest/webhook``) with its requests checked first."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def blueprint(self, on_new_message: Handler) -> Blueprint:
+        handle = guarded(on_new_message)
+        webhook = Blueprint("guarded_rest_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            data, error = check_rest_body(request.body or b"")
+            if error is not None:
+                return error
+            collector = CollectingOutputChannel()
+            try:
+                await handle(UserMessage(
+                    data["message"], collector, data["sender"], input_channel=self.name(),
+                    metadata=data.get("metadata"),
+                ))
+            except Exception:  # noqa: BLE001 - as Rasa's channel: log it, answer what was said
+                logger.exception("rest message failed (sender %s)", data["sender"])
+            return response.json(collector.messages)
+
+        return webhook
+
+
+class GuardedSocketIOInput(SocketIOInput):
+    """Rasa's socket.io channel, with the same rule for "/intent" text."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    def blueprint(self, on_new_message: Handler) -> Blueprint:
+        return super().blueprint(guarded(on_new_message))
