@@ -13,7 +13,8 @@
 #   REDIS_HOST [127.0.0.1] REDIS_PORT [6379] REDIS_DB [1] REDIS_PASSWORD []
 #   CLUSTER_PORT [5005]: the balancer; CLUSTER_RASA_PORTS ["5006 5007"];
 #   CLUSTER_ACTIONS_PORTS ["5056 5057"]; CLUSTER_DIR [build/cluster]: generated endpoints files,
-#   haproxy.cfg, logs and pid files; STRETCH_API_TOKEN: Rasa's HTTP API token [a fresh one].
+#   haproxy.cfg, logs, pid files and the chat's session id (unless STRETCH_SESSION_FILE is set);
+#   STRETCH_API_TOKEN: Rasa's HTTP API token [a fresh one].
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -n "${CLUSTER_NO_SETUP:-}" ] || scripts/setup.sh
@@ -28,6 +29,8 @@ read -r -a RASA_PORTS <<<"${CLUSTER_RASA_PORTS:-5006 5007}"
 read -r -a ACTIONS_PORTS <<<"${CLUSTER_ACTIONS_PORTS:-5056 5057}"
 CLUSTER_DIR=${CLUSTER_DIR:-build/cluster}
 mkdir -p "$CLUSTER_DIR"
+# The chat's session id: its own file, not `make run`'s .chat_session (that conversation is in SQLite).
+export STRETCH_SESSION_FILE=${STRETCH_SESSION_FILE:-$CLUSTER_DIR/chat_session}
 if [ "${#RASA_PORTS[@]}" -ne "${#ACTIONS_PORTS[@]}" ]; then
   echo "CLUSTER_RASA_PORTS and CLUSTER_ACTIONS_PORTS need as many ports each." >&2
   exit 1

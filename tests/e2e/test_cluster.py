@@ -166,3 +166,30 @@ def test_socketio_sticks_to_one_server(cluster):
         r = http.get(f"{cluster.url}/socket.io/",
                      params={"EIO": "4", "transport": "polling", "t": str(time.time_ns())}, timeout=10)
         assert r.headers["X-Coach-Server"] == first
+
+
+def test_make_cluster_chats_over_socketio_through_the_balancer(tmp_path):
+    """`make cluster` as the README says: set up, start everything, the text chat (socket.io) through
+    HAProxy; everything is stopped on the way out."""
+    import psycopg2
+
+    balancer, r1, r2, a1, a2 = free_ports(5)
+    session = tmp_path / "chat_session"
+    env = {**os.environ, "CLUSTER_PORT": str(balancer), "CLUSTER_RASA_PORTS": f"{r1} {r2}",
+           "CLUSTER_ACTIONS_PORTS": f"{a1} {a2}", "CLUSTER_DIR": str(tmp_path),
+           "STRETCH_SESSION_FILE": str(session)}
+    try:
+        proc = subprocess.run(["make", "cluster"], cwd=ROOT, input="stop\nstart\n/quit\n", text=True,
+                              capture_output=True, timeout=600, env=env)
+    finally:
+        if session.exists():
+            with psycopg2.connect(**PG) as conn, conn.cursor() as cur:
+                cur.execute("DELETE FROM events WHERE sender_id = %s", (session.read_text().strip(),))
+            conn.close()
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert "[cluster] ready" in out and "Coach: Stopped." in out, out[-3000:]
+    assert "warm up" in out.lower(), out[-3000:]
+    for port in (balancer, r1, r2, a1, a2):   # nothing left running
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, port
