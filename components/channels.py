@@ -15,8 +15,9 @@ so the URLs (``/webhooks/rest/webhook``, ``/socket.io``) do not change.
   inside Rasa, not through a channel, and are unaffected. Only ``/nlu_fallback`` passes (``ALLOWED``).
 - Both: when the lock store (Redis, in ``make cluster``) cannot be reached, Rasa cannot take the
   conversation's lock and would answer nothing; the error is logged and the person hears
-  ``TROUBLE`` (utter_fault_trouble's first wording), sent on the message's own channel. Each message
-  tries the lock store again, so the coach answers as before once it is back.
+  ``TROUBLE`` (utter_fault_trouble's first wording), sent on the message's own channel. The same
+  when the tracker store's database is down (components/stores.py marks the turn). Each message
+  tries the stores again, so the coach answers as before once they are back.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from components.stores import STORE_DOWN
 from stretch_coach import contract as C
 
 MAX_BODY = 16 * 1024   # bytes: a spoken sentence is well under 1 KiB
@@ -58,20 +60,35 @@ def plain_text(text: Optional[Text]) -> Text:
     return (text or "").lstrip().lstrip("/")
 
 
+async def trouble(message: UserMessage) -> None:
+    """Say TROUBLE, in place of what the turn said where it was not sent yet (REST)."""
+    out = message.output_channel
+    if out is None:
+        return
+    if isinstance(out, CollectingOutputChannel):
+        out.messages.clear()
+    await out.send_text_message(message.sender_id, TROUBLE)
+
+
 def guarded(on_new_message: Handler) -> Handler:
     """Wrap Rasa's message handler so a user's text can never name an intent directly, and the
-    person hears TROUBLE when the lock store is down."""
+    person hears TROUBLE when the lock store or the tracker store's database is down."""
 
     async def handle(message: UserMessage) -> Any:
         message.text = plain_text(message.text)
+        STORE_DOWN.set(False)
         try:
-            return await on_new_message(message)
+            result = await on_new_message(message)
         except LockError as e:
             logger.error("The lock store is unreachable: conversation %s got no answer from the "
                          "coach and was told to release slowly. %s", message.sender_id, e)
-            if message.output_channel is not None:
-                await message.output_channel.send_text_message(message.sender_id, TROUBLE)
+            await trouble(message)
             return None
+        if STORE_DOWN.get():   # the turn ran on an empty conversation (components/stores.py)
+            logger.error("Conversation %s was told to release slowly: its state could not be read.",
+                         message.sender_id)
+            await trouble(message)
+        return result
 
     return handle
 

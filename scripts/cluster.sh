@@ -80,7 +80,8 @@ action_endpoint:
   url: "http://127.0.0.1:$actions/webhook"
   enable_selective_domain: true
 tracker_store:
-  type: SQL
+  # Rasa's SQLTrackerStore, saying when PostgreSQL is down (components/stores.py)
+  type: components.stores.CheckedSQLTrackerStore
   dialect: postgresql
   url: $(q "$PGHOST")
   port: $PGPORT

@@ -1,7 +1,8 @@
-"""Redis (the lock store of `make cluster`) down: the real Rasa server logs a clear error and the
-person hears "I'm having trouble. Partner, release slowly ..." instead of nothing, over REST and
-socket.io, and the coach answers as before once Redis is back. The server reaches the real Redis
-through a gate (a TCP forwarder) the test shuts (connections refused, open ones cut) and opens."""
+"""Redis (the lock store of `make cluster`) or PostgreSQL (its tracker store) down: the real Rasa
+server logs a clear error and the person hears "I'm having trouble. Partner, release slowly ..."
+instead of nothing (Redis) or an answer from an empty conversation (PostgreSQL), and the coach
+answers as before once it is back. The server reaches the real Redis and PostgreSQL through gates
+(TCP forwarders) the test shuts (connections refused, open ones cut) and opens."""
 
 from __future__ import annotations
 
@@ -19,17 +20,20 @@ from devtools.servers import ROOT, Servers
 from test_socketio_holds import SocketUser
 
 REDIS = (os.environ.get("REDIS_HOST", "127.0.0.1"), int(os.environ.get("REDIS_PORT", "6379")))
+PG = (os.environ.get("PGHOST", "127.0.0.1"), int(os.environ.get("PGPORT", "5432")))
+PG_DB, PG_USER = os.environ.get("PGDATABASE", "test"), os.environ.get("PGUSER", "postgres")
 
 
-def _redis_down() -> str:
-    try:
-        socket.create_connection(REDIS, timeout=3).close()
-        return ""
-    except OSError as e:
-        return f"Redis at {REDIS[0]}:{REDIS[1]} unreachable: {e}"
+def _down() -> str:
+    for name, (host, port) in (("Redis", REDIS), ("PostgreSQL", PG)):
+        try:
+            socket.create_connection((host, port), timeout=3).close()
+        except OSError as e:
+            return f"{name} at {host}:{port} unreachable: {e}"
+    return ""
 
 
-REASON = _redis_down()
+REASON = _down()
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(bool(REASON), reason=REASON)]
 
 
@@ -40,10 +44,10 @@ def free_port() -> int:
 
 
 class Gate:
-    """127.0.0.1:port forwarded to Redis while open; shut, it refuses and cuts connections."""
+    """127.0.0.1:port forwarded to `target` while open; shut, it refuses and cuts connections."""
 
-    def __init__(self) -> None:
-        self.port, self.server, self.conns = free_port(), None, []
+    def __init__(self, target: tuple) -> None:
+        self.target, self.port, self.server, self.conns = target, free_port(), None, []
 
     def open(self) -> None:
         srv = socket.socket()
@@ -59,7 +63,7 @@ class Gate:
                 client, _ = srv.accept()
             except OSError:
                 return
-            upstream = socket.create_connection(REDIS)
+            upstream = socket.create_connection(self.target)
             self.conns += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
@@ -93,22 +97,53 @@ class Gate:
 
 @pytest.fixture(scope="module")
 def gate():
-    g = Gate()
+    g = Gate(REDIS)
     g.open()
     yield g
     g.shut()
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, gate):
-    s = Servers(tmp_path_factory.mktemp("redis-gate"), free_port(), free_port())
-    endpoints = s.workdir / "endpoints.yml"
-    endpoints.write_text(endpoints.read_text() + "lock_store:\n  type: redis\n  url: 127.0.0.1\n"
-                         f"  port: {gate.port}\n  key_prefix: stretchtest{time.time_ns()}\n")
+def pg_gate():
+    g = Gate(PG)
+    g.open()
+    yield g
+    g.shut()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, gate, pg_gate):
+    """A Rasa server as `make cluster` configures one, its Redis and PostgreSQL behind gates."""
+    s = Servers(tmp_path_factory.mktemp("store-gates"), free_port(), free_port())
+    (s.workdir / "endpoints.yml").write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{s.actions_port}/webhook"\n'
+        "  enable_selective_domain: true\n"
+        "tracker_store:\n  type: components.stores.CheckedSQLTrackerStore\n"
+        f"  dialect: postgresql\n  url: 127.0.0.1\n  port: {pg_gate.port}\n"
+        f"  db: {PG_DB}\n  username: {PG_USER}\n"
+        f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {gate.port}\n"
+        f"  key_prefix: stretchtest{time.time_ns()}\n")
     try:
         yield s.start()
     finally:
         s.stop()
+
+
+def delete_conversation(sid: str) -> None:
+    import psycopg2
+
+    with psycopg2.connect(host=PG[0], port=PG[1], dbname=PG_DB, user=PG_USER,
+                          password=os.environ.get("PGPASSWORD") or None) as conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM events WHERE sender_id = %s", (sid,))
+    conn.close()
+
+
+@pytest.fixture
+def sender():
+    """A fresh conversation id; its rows are deleted from PostgreSQL afterwards."""
+    sid = f"store-down-{time.time_ns()}"
+    yield sid
+    delete_conversation(sid)
 
 
 def say(server: Servers, sender: str, text: str) -> list:
@@ -123,8 +158,7 @@ def test_trouble_is_the_domains_wording():
     assert TROUBLE == domain["responses"]["utter_fault_trouble"][0]["text"]
 
 
-def test_rest_hears_trouble_while_redis_is_down_and_the_coach_when_it_is_back(server, gate):
-    sender = f"redis-down-{time.time_ns()}"
+def test_rest_hears_trouble_while_redis_is_down_and_the_coach_when_it_is_back(server, gate, sender):
     assert TROUBLE not in say(server, sender, "start")
     gate.shut()
     try:
@@ -151,3 +185,24 @@ def test_socketio_hears_trouble_while_redis_is_down(server, gate):
         assert replies and TROUBLE not in replies, replies
     finally:
         sock.close()
+        if sock.sid:
+            delete_conversation(sock.sid)
+
+
+def test_postgres_down_trouble_then_the_coach_picks_up_where_it_was(server, pg_gate, sender):
+    say(server, sender, "start")
+    assert "seated" in " ".join(say(server, sender, "seated please")).lower()
+    pg_gate.shut()
+    try:
+        for text in ("ouch that hurts", "next"):
+            assert say(server, sender, text) == [TROUBLE]
+        log = (server.workdir / "rasa.log").read_text()
+        assert f"could not read conversation {sender}" in log
+        assert f"Conversation {sender} was told to release slowly" in log
+    finally:
+        pg_gate.open()
+    reply = " ".join(say(server, sender, "next"))
+    assert TROUBLE not in reply
+    state = requests.get(f"{server.url}/conversations/{sender}/tracker", params=server.auth,
+                         timeout=30).json()["slots"]["coach"]
+    assert state["variant"] == "seated_single_leg" and state["step"] == 1, state  # where it was, +1
