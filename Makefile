@@ -1,5 +1,5 @@
 # Stretch Coach. `make run` starts the assistant from nothing; `make test` runs every test the same way.
-.PHONY: help install run voice web test test-fast validate train eval bench bench-web bench-turns lint clean
+.PHONY: help install run voice web cluster test test-fast validate train eval bench bench-web bench-turns lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -15,6 +15,9 @@ voice:  ## like run, but talk: microphone in, spoken replies out (VOICE_ARGS="--
 
 web:  ## like run, but serve the page at http://127.0.0.1:8080/ (WEB_PORT=...; HTTPS on 8443 for phones)
 	scripts/run.sh web $(WEB_ARGS)
+
+cluster:  ## like run, on two Rasa servers + action servers, PostgreSQL, Redis and HAProxy (see README)
+	scripts/cluster.sh chat $(CHAT_ARGS)
 
 test:  ## set up, then run every test: unit, actions, validation, stories, NLU floors, e2e, voice
 	scripts/test.sh

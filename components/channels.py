@@ -13,6 +13,11 @@ so the URLs (``/webhooks/rest/webhook``, ``/socket.io``) do not change.
   never need that: the slashes are dropped and the rest goes through the NLU like any words (so
   ``/EXTERNAL_hold_cue`` gets the re-prompt for unclear input). Reminders trigger their intent
   inside Rasa, not through a channel, and are unaffected. Only ``/nlu_fallback`` passes (``ALLOWED``).
+- Both: when the lock store (Redis, in ``make cluster``) cannot be reached, Rasa cannot take the
+  conversation's lock and would answer nothing; the error is logged and the person hears
+  ``TROUBLE`` (utter_fault_trouble's first wording), sent on the message's own channel. The same
+  when the tracker store's database is down (components/stores.py marks the turn). Each message
+  tries the stores again, so the coach answers as before once they are back.
 """
 
 from __future__ import annotations
@@ -25,10 +30,12 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.lock_store import LockError
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from components.stores import STORE_DOWN
 from stretch_coach import contract as C
 
 MAX_BODY = 16 * 1024   # bytes: a spoken sentence is well under 1 KiB
@@ -37,6 +44,8 @@ logger = logging.getLogger(__name__)
 SENDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
+# domain.yml's utter_fault_trouble (first wording): said when the conversation store is unreachable.
+TROUBLE = "I'm having trouble. Partner, release slowly and rest a moment."
 
 
 # The one shortcut a client may send: the voice client says "/nlu_fallback" for speech it could not
@@ -51,12 +60,35 @@ def plain_text(text: Optional[Text]) -> Text:
     return (text or "").lstrip().lstrip("/")
 
 
+async def trouble(message: UserMessage) -> None:
+    """Say TROUBLE, in place of what the turn said where it was not sent yet (REST)."""
+    out = message.output_channel
+    if out is None:
+        return
+    if isinstance(out, CollectingOutputChannel):
+        out.messages.clear()
+    await out.send_text_message(message.sender_id, TROUBLE)
+
+
 def guarded(on_new_message: Handler) -> Handler:
-    """Wrap Rasa's message handler so a user's text can never name an intent directly."""
+    """Wrap Rasa's message handler so a user's text can never name an intent directly, and the
+    person hears TROUBLE when the lock store or the tracker store's database is down."""
 
     async def handle(message: UserMessage) -> Any:
         message.text = plain_text(message.text)
-        return await on_new_message(message)
+        STORE_DOWN.set(False)
+        try:
+            result = await on_new_message(message)
+        except LockError as e:
+            logger.error("The lock store is unreachable: conversation %s got no answer from the "
+                         "coach and was told to release slowly. %s", message.sender_id, e)
+            await trouble(message)
+            return None
+        if STORE_DOWN.get():   # the turn ran on an empty conversation (components/stores.py)
+            logger.error("Conversation %s was told to release slowly: its state could not be read.",
+                         message.sender_id)
+            await trouble(message)
+        return result
 
     return handle
 

@@ -10,8 +10,9 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 # 1. Debian packages: espeak-ng (the fallback voice, and test speech), flite (test voices), audio
 #    tools (sox), PortAudio for the microphone and speaker, openssl (the web page's certificate),
-#    and chromium with its driver (the web page's tests run in a real headless browser).
-DEBS=(espeak-ng flite sox libsox-fmt-all libportaudio2 openssl chromium chromium-driver)
+#    chromium with its driver (the web page's tests run in a real headless browser), and haproxy
+#    (the load balancer of `make cluster`).
+DEBS=(espeak-ng flite sox libsox-fmt-all libportaudio2 openssl chromium chromium-driver haproxy)
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
