@@ -180,11 +180,9 @@ class Recognizer:
         """Transcribe one utterance (16 kHz mono 16-bit PCM, up to ``window_s``)."""
         cfg = self.config
         prompt = self._prompts.get(expect, self._prompts[None])
-        seconds = len(pcm) / (2 * SAMPLE_RATE)
-        max_new = 10 + int(cfg.tokens_per_second * min(seconds, cfg.window_s))
         t0 = time.perf_counter()
         with self._lock:
-            encoded, hyps, no_speech = self._decode(pcm, prompt, max_new)
+            encoded, hyps, no_speech = self._decode(pcm, prompt)
             text, best = hyps[0]
             safe = is_safety_text(text)
             heard = None if safe else self._safety_ear(encoded, hyps)
@@ -199,8 +197,10 @@ class Recognizer:
             return Transcript("", False, best, no_speech, ms)  # speech, but nothing made of it
         return Transcript(text, False, best, no_speech, ms)
 
-    def _decode(self, pcm: bytes, prompt: list[int], max_new: int
+    def _decode(self, pcm: bytes, prompt: list[int]
                 ) -> tuple[object, list[tuple[str, float]], float]:
+        seconds = len(pcm) / (2 * SAMPLE_RATE)
+        max_new = 10 + int(self.config.tokens_per_second * min(seconds, self.config.window_s))
         encoded = self._wm.model.encode(self._features(pcm))
         result = self._wm.model.generate(
             encoded, [prompt], beam_size=self.config.beam_size,
@@ -210,6 +210,12 @@ class Recognizer:
         hyps = [(clean(self._tok.decode(ids)), score)
                 for ids, score in zip(result.sequences_ids, result.scores, strict=True)]
         return encoded, hyps, float(result.no_speech_prob)
+
+    def _scores(self, encoded: object, text: str) -> dict[str, float]:
+        """The forced-alignment score of the transcript (``"."`` if empty) and of every safety
+        candidate."""
+        texts = [text or ".", *(c for c in SAFETY_CANDIDATES if c != text)]
+        return dict(zip(texts, self._align(encoded, texts), strict=True))
 
     def _align(self, encoded: object, texts: list[str]) -> list[float]:
         """Mean token log-probability of each text forced onto the encoded audio."""
@@ -225,15 +231,11 @@ class Recognizer:
                            ) -> tuple[Transcript, dict[str, float], list[tuple[str, float]]]:
         """Tuning aid (bench/safety_ear_tune.py): Whisper's best transcript, without the safety
         ear, the forced-alignment score of it and of every safety candidate, and the n-best."""
-        seconds = len(pcm) / (2 * SAMPLE_RATE)
-        max_new = 10 + int(self.config.tokens_per_second * min(seconds, self.config.window_s))
         with self._lock:
-            encoded, hyps, no_speech = self._decode(pcm, self._prompts[None], max_new)
+            encoded, hyps, no_speech = self._decode(pcm, self._prompts[None])
             text, best = hyps[0]
-            texts = [text or ".", *(c for c in SAFETY_CANDIDATES if c != text)]
-            scores = self._align(encoded, texts)
-        return (Transcript(text, is_safety_text(text), best, no_speech, 0.0),
-                dict(zip(texts, scores, strict=True)), hyps)
+            scores = self._scores(encoded, text)
+        return Transcript(text, is_safety_text(text), best, no_speech, 0.0), scores, hyps
 
     def _safety_ear(self, encoded: object, hyps: list[tuple[str, float]]
                     ) -> Optional[tuple[str, float, str]]:
@@ -241,9 +243,7 @@ class Recognizer:
         text = hyps[0][0]
         if len(text.split()) > self.config.safety_ear_words:
             return None
-        texts = [text or ".", *(c for c in SAFETY_CANDIDATES if c != text)]
-        return pick_safety(hyps, dict(zip(texts, self._align(encoded, texts), strict=True)),
-                           self.config)
+        return pick_safety(hyps, self._scores(encoded, text), self.config)
 
 
 def pick_safety(hyps: list[tuple[str, float]], aligned: dict[str, float],
