@@ -9,10 +9,12 @@ every phrase of bench/voice_set.yml is synthesised (espeak-ng, flite or the Pipe
 given rate: ``piper@190``; 0.3 s lead-in) and played into a
 :class:`stretch_voice.session.VoiceSession` at real-time pace, as a microphone would deliver it,
 followed by 0.6 s of room noise (the noise runs through the lead-in and the pause after the
-speech, as a fan or traffic would). The session finds the end of speech (webrtcvad), transcribes
+speech, as a fan or traffic would). The session finds the end of speech (the VAD), transcribes
 it, sends the text over socket.io to a real Rasa server + action server started here (ports
 5405/5455, their own SQLite store, holds scaled x100 so that no timed cue lands inside the
-measurement), and synthesises the first reply (Piper) and hands it to the player (a null device:
+measurement), and speaks the first reply (Piper: the set-up's recording of the sentence,
+``build/speech/``, or synthesis if it has none; ``whisper-nocache`` always synthesises) and hands
+it to the player (a null device:
 a sound card would add its output buffer, ~10-50 ms).
 
 Reported per recogniser:
@@ -56,6 +58,7 @@ from stretch_voice.client import VoiceClient  # noqa: E402
 from stretch_voice.recognizer import Recognizer, Transcript  # noqa: E402
 from stretch_voice.session import feed_realtime  # noqa: E402
 from stretch_voice.speaker import Speaker  # noqa: E402
+from stretch_voice.speech_cache import cached_voice  # noqa: E402
 from stretch_voice.tts import Player  # noqa: E402
 from stretch_voice.vad import ENGINES as VAD_ENGINES  # noqa: E402
 from stretch_voice.vad import VAD_AGGRESSIVENESS, UtteranceDetector  # noqa: E402
@@ -111,13 +114,33 @@ def percentile(xs: list[float], q: float) -> Optional[float]:
     return round(xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))], 1)
 
 
+def config(name: str) -> tuple[str, dict[str, Any]]:
+    """``whisper``, ``sphinx``, or either with options after dashes: ``-nocache`` (Piper
+    synthesises every sentence instead of playing the set-up's recordings, as before them),
+    ``-specN`` (speculative recognition after N ms of silence instead of the default 90)."""
+    base, *opts = name.split("-")
+    if base not in ("whisper", "sphinx"):
+        raise SystemExit(f"unknown recogniser {name!r}")
+    out: dict[str, Any] = {"voice": cached_voice("piper"), "session": {}}
+    for opt in opts:
+        if opt == "nocache":
+            out["voice"] = "piper"
+        elif opt.startswith("spec") and opt[4:].isdigit():
+            out["session"]["speculate_ms"] = int(opt[4:])
+        else:
+            raise SystemExit(f"unknown option {opt!r} in {name!r}")
+    return base, out
+
+
 class Run(VoiceClient):
     """One voice x condition: a session, a socket.io connection, a fresh conversation."""
 
-    def __init__(self, url: str, recognizer: Any, name: str, vad: int, engine: str) -> None:
+    def __init__(self, url: str, recognizer: Any, name: str, vad: int, engine: str,
+                 options: dict[str, Any]) -> None:
         super().__init__(url, f"bench-{name}-{time.time_ns()}", recognizer,
-                         Speaker(Player("null", simulate=False)),
-                         detector=UtteranceDetector(aggressiveness=vad, engine=engine))
+                         Speaker(Player("null", simulate=False), voice=options["voice"]),
+                         detector=UtteranceDetector(aggressiveness=vad, engine=engine),
+                         **options["session"])
         self.connect()
 
     def hear(self, pcm: bytes, tail_s: float) -> tuple[Any, float]:
@@ -150,7 +173,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--vad-engine", default="both", choices=list(VAD_ENGINES),
                     help="end of speech: webrtcvad, Silero VAD, or both (the product's default)")
     ap.add_argument("--recognizers", nargs="+", default=["whisper", "sphinx"],
-                    choices=["whisper", "sphinx"])
+                    help="whisper, sphinx, or with options: whisper-nocache, whisper-spec60 "
+                         "(see config())")
     ap.add_argument("--out", default=str(ROOT / "results" / "voice_bench.json"))
     args = ap.parse_args(argv)
     data = load_set()
@@ -169,12 +193,15 @@ def main(argv: Optional[list[str]] = None) -> int:
               "piper_load_ms": round((time.perf_counter() - t0) * 1000),
               "rss_with_piper_mb": round(rss_mb(), 1)}
     report: dict[str, Any] = {}
-    recognizers: dict[str, Any] = {}
+    loaded: dict[str, Any] = {}
     for name in args.recognizers:
-        t0 = time.perf_counter()
-        recognizers[name] = Recognizer() if name == "whisper" else SphinxAsTranscriber()
-        memory[f"{name}_load_ms"] = round((time.perf_counter() - t0) * 1000)
-        memory[f"rss_with_{name}_mb"] = round(rss_mb(), 1)
+        base, _ = config(name)
+        if base not in loaded:
+            t0 = time.perf_counter()
+            loaded[base] = Recognizer() if base == "whisper" else SphinxAsTranscriber()
+            memory[f"{base}_load_ms"] = round((time.perf_counter() - t0) * 1000)
+            memory[f"rss_with_{base}_mb"] = round(rss_mb(), 1)
+    recognizers = {name: loaded[config(name)[0]] for name in args.recognizers}
     with tempfile.TemporaryDirectory() as tmp, \
             Servers(Path(tmp), 5405, 5455, time_scale="100") as servers:
         for name, recognizer in recognizers.items():
@@ -207,7 +234,7 @@ def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
         voice, speed = voice_and_speed(voice_name, args.speed)
         for cond in args.conditions:
             run = Run(servers.url, recognizer, f"{name}-{voice}-{cond}", args.vad,
-                      args.vad_engine)
+                      args.vad_engine, config(name)[1])
             for phrase, expected, kind in items:
                 # room noise before, during and after the speech, as in a real room
                 clip = synthesize(phrase, voice, speed, snr_db=CONDITIONS[cond],

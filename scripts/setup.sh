@@ -62,7 +62,15 @@ if [ ! -f models/current.tar.gz ] || [ "$(cat models/current.hash 2>/dev/null)" 
   fi
   echo "$model_hash" > models/current.hash
 fi
-# 5. The web page's browser tests: playwright-core from npm (it drives Debian's chromium; no browser
+# 5. The coach's sentences in the default voice (build/speech/), so a reply starts playing without
+#    waiting for synthesis (stretch_voice/speech_cache.py); only sentences not yet recorded are made.
+speech_hash=$(cat domain.yml stretch_coach/catalogue.yml scripts/speech_cache.py requirements.lock | sha256sum | cut -c1-16)
+if [ "$(cat build/speech/.hash 2>/dev/null)" != "$speech_hash" ]; then
+  say "recording the coach's sentences (about a minute the first time)"
+  .venv/bin/python scripts/speech_cache.py
+  echo "$speech_hash" > build/speech/.hash
+fi
+# 6. The web page's browser tests: playwright-core from npm (it drives Debian's chromium; no browser
 #    is downloaded), and a self-signed certificate so phones on the network get HTTPS (the
 #    microphone needs a secure context). Node 20 and npm are expected on the machine.
 if [ ! -d tests/web/node_modules/playwright-core ] || [ tests/web/package-lock.json -nt tests/web/node_modules/.package-lock.json ]; then

@@ -35,6 +35,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from .audio import read_wav
 from .nlu import NLUUnavailable, ParseFn, make_rasa_parse
+from .speech_cache import DEFAULT_DIR
 
 NO_MIC_EXIT = 3
 SERVER_EXIT = 2
@@ -173,6 +174,7 @@ def run_listen(args: argparse.Namespace) -> int:
     from .mic import Microphone, input_problem
     from .recognizer import Recognizer
     from .speaker import Speaker
+    from .speech_cache import cached_voice
     from .tts import Player
 
     problem = input_problem(args.device)
@@ -185,7 +187,7 @@ def run_listen(args: argparse.Namespace) -> int:
     print("Loading the recogniser ...", flush=True)
     recognizer = Recognizer()  # releases the GIL while it decodes: audio threads keep running
     player = Player(args.output)
-    speaker = Speaker(player, args.voice, args.speed,
+    speaker = Speaker(player, cached_voice(args.voice, args.speech_cache), args.speed,
                       Path(args.speak_to) if args.speak_to else None)
 
     client = VoiceClient(args.url, args.session or session_id(args.new), recognizer, speaker,
@@ -236,6 +238,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     help="the coach's voice: piper (default), or an espeak-ng voice such as "
                          "espeak:en-us")
     ap.add_argument("--speed", type=int, default=165, help="words per minute")
+    ap.add_argument("--speech-cache", default=str(DEFAULT_DIR), metavar="DIR",
+                    help="the coach's sentences recorded at set-up (scripts/speech_cache.py); "
+                         "'none' synthesises every sentence")
     ap.add_argument("--echo-guard", action="store_true",
                     help="open speakers without echo cancellation: ignore a safety word heard "
                          "while the coach itself is saying it")

@@ -117,7 +117,7 @@ class Speaker:
 
     def _synth_loop(self) -> None:
         try:
-            get_synth(self.voice)  # loads the voice now, before the first message
+            get_synth(self.voice).load()  # loads the voice now, before the first message
         except Exception:  # noqa: BLE001 - retried (and logged) per sentence below
             log.exception("could not load the voice %r", self.voice)
         while True:

@@ -101,6 +101,9 @@ class Synthesizer:
     def synthesize(self, text: str, speed: int = DEFAULT_SPEED) -> Speech:
         raise NotImplementedError
 
+    def load(self) -> None:
+        """Make the engine ready (loaded already, unless a subclass defers it)."""
+
 
 class EspeakSynth(Synthesizer):
     """espeak-ng through its command line (a process per call, ~20 ms)."""

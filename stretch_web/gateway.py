@@ -32,11 +32,12 @@ import re
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Union
 
 from aiohttp import WSMsgType, web
 
 from stretch_voice import SAMPLE_RATE, SAMPLE_WIDTH
+from stretch_voice.tts import Synthesizer
 
 from .page import PageSession
 
@@ -85,7 +86,7 @@ class Gateway:
     """Sessions by id, the shared recogniser, and the aiohttp handlers."""
 
     def __init__(self, rasa_url: str, recognizer: Any, linger: float = 60.0,
-                 voice: str = "piper", connect_timeout: float = 10.0,
+                 voice: Union[str, Synthesizer] = "piper", connect_timeout: float = 10.0,
                  session_factory: Optional[Callable[..., PageSession]] = None) -> None:
         self.rasa_url, self.recognizer, self.linger, self.voice = rasa_url, recognizer, linger, voice
         self.connect_timeout = connect_timeout

@@ -30,7 +30,7 @@ from stretch_voice.client import VoiceClient
 from stretch_voice.safety_words import is_safety_text
 from stretch_voice.session import Turn
 from stretch_voice.speaker import Speaker
-from stretch_voice.tts import Player
+from stretch_voice.tts import Player, Synthesizer
 
 from .view import view
 
@@ -94,7 +94,7 @@ class PageSession:
     """The voice loop of one page. ``send`` delivers messages to whichever page is attached."""
 
     def __init__(self, sid: str, rasa_url: str, recognizer: Any,
-                 send: Callable[[Outgoing], None], voice: str = "piper",
+                 send: Callable[[Outgoing], None], voice: Union[str, Synthesizer] = "piper",
                  speed: int = 165) -> None:
         self.sid, self.rasa_url = sid, rasa_url
         self.send = send

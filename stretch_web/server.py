@@ -21,6 +21,8 @@ from typing import Optional, Sequence
 
 from aiohttp import web
 
+from stretch_voice.speech_cache import DEFAULT_DIR
+
 from .gateway import Gateway
 
 
@@ -38,13 +40,15 @@ def lan_address() -> Optional[str]:
 
 async def serve(args: argparse.Namespace) -> None:
     from stretch_voice.recognizer import Recognizer
+    from stretch_voice.speech_cache import cached_voice
     from stretch_voice.tts import get_synth
 
     loop = asyncio.get_running_loop()
     print("[web] loading the recogniser and the voice ...", flush=True)
     recognizer = await loop.run_in_executor(None, Recognizer)
-    await loop.run_in_executor(None, get_synth, args.voice)
-    gateway = Gateway(args.url, recognizer, linger=args.linger, voice=args.voice,
+    voice = cached_voice(args.voice, args.speech_cache)
+    await loop.run_in_executor(None, lambda: get_synth(voice).load())
+    gateway = Gateway(args.url, recognizer, linger=args.linger, voice=voice,
                       connect_timeout=args.connect_timeout)
     runner = web.AppRunner(gateway.app())
     await runner.setup()
@@ -77,6 +81,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--connect-timeout", type=float, default=10.0,
                     help="seconds to wait for the coach's server when a page connects")
     ap.add_argument("--voice", default="piper", help="the coach's voice (as make voice)")
+    ap.add_argument("--speech-cache", default=str(DEFAULT_DIR), metavar="DIR",
+                    help="the coach's sentences recorded at set-up; 'none' synthesises all")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
