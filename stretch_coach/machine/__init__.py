@@ -21,14 +21,15 @@ from typing import Optional
 from .. import contract as C
 from ..catalogue import Catalogue
 from ..catalogue import default as default_catalogue
+from ..lexicon import SCALE_TOP
 from .safety import (_discomfort, _easier, _fallback, _harder, _hold_longer, _how_long_left, _pause,
                      _resume, _stop, _tick, _too_much_pressure, summarise)
 from .session import (_affirm, _ask_how_to, _choose_variant, _deny, _goodbye, _greet, _help, _next,
                       _out_of_scope, _previous, _repeat, _start_session, _switch_legs, _switch_roles,
                       _thanks)
 from .state import (ACTIVE, ASK_PAIN, CHOOSING, CONFIRM_HARDER, ENDED, FALLBACK, IDLE, OFFER_START,
-                    PAUSED, ROUTINE_DONE, SCALE_TOP, SEVERE_PAIN, TICK, Cancel, Effect, Event, Say,
-                    Schedule, State)
+                    PAUSED, ROUTINE_DONE, SEVERE_PAIN, TICK, Cancel, Effect, Event, Say, Schedule,
+                    State)
 from .turn import Handler, _Turn
 
 __all__ = [

@@ -8,9 +8,10 @@ turn and the event and changes the turn in place.
 from __future__ import annotations
 
 from ..catalogue import Catalogue
+from ..lexicon import SCALE_TOP  # pain is rated from zero to ten (the entity extractor's scale)
 from ..timing import END, HOLD, NEXT_REP, WARNING
-from .state import (ACTIVE, ASK_PAIN, CHOOSING, CONFIRM_HARDER, ENDED, IDLE, PAUSED, SCALE_TOP,
-                    SEVERE_PAIN, Cancel, Event, Schedule)
+from .state import (ACTIVE, ASK_PAIN, CHOOSING, CONFIRM_HARDER, ENDED, IDLE, PAUSED, SEVERE_PAIN,
+                    Cancel, Event, Schedule)
 from .turn import _blocked_by_pain_question, _no_routine_to_move, _Turn
 
 

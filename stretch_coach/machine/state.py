@@ -29,7 +29,6 @@ TICK = "hold_tick"  # a timer cue came due (Rasa reminder)
 FALLBACK = C.NLU_FALLBACK
 
 SEVERE_PAIN = 4  # 4/10 or more, or a sharp pain, ends the stretch
-SCALE_TOP = 10   # pain is rated from zero to ten
 
 
 @dataclass(frozen=True)
