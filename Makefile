@@ -23,7 +23,7 @@ test:  ## set up, then run every test: unit, actions, validation, stories, NLU f
 	scripts/test.sh
 
 test-fast:  ## only the pure tests (state machine, timing, lexicon, actions): seconds, no model
-	.venv/bin/python -m pytest -q tests/test_machine.py tests/test_timing.py tests/test_lexicon.py tests/test_actions.py
+	.venv/bin/python -m pytest -q tests/test_machine_*.py tests/test_timing.py tests/test_lexicon.py tests/test_actions.py
 
 validate:  ## rasa data validate
 	scripts/setup.sh && .venv/bin/rasa data validate

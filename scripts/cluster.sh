@@ -141,23 +141,8 @@ $sticky_servers
 EOF
 
 echo "[cluster] starting ${#RASA_PORTS[@]} Rasa servers and action servers (logs in $CLUSTER_DIR/) ..."
-.venv/bin/python - "${RASA_PORTS[*]}" "${ACTIONS_PORTS[*]}" <<'PY'
-import os, sys, time, requests
-token = os.environ["STRETCH_API_TOKEN"]
-urls = [f"http://127.0.0.1:{p}/health" for p in sys.argv[2].split()]
-urls += [f"http://127.0.0.1:{p}/status?token={token}" for p in sys.argv[1].split()]
-deadline = time.time() + 300
-for url in urls:
-    while True:
-        try:
-            if requests.get(url, timeout=2).ok:
-                break
-        except requests.RequestException:
-            pass
-        if time.time() > deadline:
-            sys.exit(f"the cluster did not start: see the logs ({url.split('?')[0]})")
-        time.sleep(0.5)
-PY
+.venv/bin/python scripts/wait_ready.py --what "the cluster" --logs "$CLUSTER_DIR/" --timeout 300 \
+  --actions "${ACTIONS_PORTS[@]}" --rasa "${RASA_PORTS[@]}"
 haproxy -db -f "$CLUSTER_DIR/haproxy.cfg" >"$CLUSTER_DIR/haproxy.log" 2>&1 &
 PIDS+=($!); echo $! >"$CLUSTER_DIR/haproxy.pid"
 until .venv/bin/python -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$CLUSTER_PORT))!=0)"; do

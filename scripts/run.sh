@@ -44,22 +44,8 @@ RASA_PID=$!
 trap 'kill $ACTIONS_PID $RASA_PID 2>/dev/null; wait 2>/dev/null' EXIT
 
 echo "[run] starting the coach (logs in build/logs/) ..."
-.venv/bin/python - "$RASA_PORT" "$ACTIONS_PORT" <<'PY'
-import os, sys, time, requests
-rasa, actions = sys.argv[1:3]
-deadline = time.time() + 240
-token = os.environ["STRETCH_API_TOKEN"]
-for url in (f"http://127.0.0.1:{actions}/health", f"http://127.0.0.1:{rasa}/status?token={token}"):
-    while True:
-        try:
-            if requests.get(url, timeout=2).ok:
-                break
-        except requests.RequestException:
-            pass
-        if time.time() > deadline:
-            sys.exit(f"the coach did not start: see build/logs/ ({url})")
-        time.sleep(0.5)
-PY
+.venv/bin/python scripts/wait_ready.py --what "the coach" --logs build/logs/ --timeout 240 \
+  --actions "$ACTIONS_PORT" --rasa "$RASA_PORT"
 
 mode=chat
 case "${1:-}" in chat|voice|web) mode=$1; shift ;; esac

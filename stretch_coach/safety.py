@@ -113,23 +113,24 @@ def english_words(top: int = ENGLISH_WORDS_TOP) -> frozenset[str]:
     return frozenset(words)
 
 
-def _words(text: str) -> list[str]:
-    """Lower-case words, apostrophes kept (a curly one too: "don\u2019t")."""
+def words(text: str) -> list[str]:
+    """Lower-case words, apostrophes kept (a curly one too: "don\u2019t"). The voice client splits
+    transcripts with it too (stretch_voice.safety_words)."""
     return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
 def is_exclamation(text: str) -> bool:
     """The whole utterance is an exclamation ("Oh!", "Ah.", "Oh no!", "Ugh"), nothing more."""
-    words = _words(text)
-    return bool(words) and any(w in EXCLAMATIONS for w in words) \
-        and all(w in EXCLAMATIONS or w in EXCLAMATION_COMPANIONS for w in words)
+    ws = words(text)
+    return bool(ws) and any(w in EXCLAMATIONS for w in ws) \
+        and all(w in EXCLAMATIONS or w in EXCLAMATION_COMPANIONS for w in ws)
 
 
 def asks_to_stop(text: str) -> bool:
     """``stop`` or ``pause`` is said and not negated ("don't stop", "un pause")."""
-    words = _words(text)
-    return any(w in STOP_WORDS and (i == 0 or words[i - 1] not in NEGATIONS)
-               for i, w in enumerate(words))
+    ws = words(text)
+    return any(w in STOP_WORDS and (i == 0 or ws[i - 1] not in NEGATIONS)
+               for i, w in enumerate(ws))
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,14 @@ the NLU answers: cut the coach's speech at once (barge-in), end the turn without
 silence, prefer a safety reading from Whisper's n-best. It errs towards safety: a needless barge-in
 costs a sentence, a missed one lets the coach talk over "ouch".
 
-The pain words are the coach's own (:mod:`stretch_coach.safety`), so the two lists cannot drift.
+The pain words and the word splitter are the coach's own (:mod:`stretch_coach.safety`), so the two
+cannot drift.
 """
 
 from __future__ import annotations
 
-import re
-
 from stretch_coach.safety import (AMBIGUOUS, PAIN_LEMMAS, PAIN_PHRASES, is_exclamation,
-                                  is_pain_noise)
+                                  is_pain_noise, words)
 
 REQUESTS = (
     "stop", "pause", "wait", "hold on", "hang on", "too much", "ease off", "ease up", "let go",
@@ -22,7 +21,6 @@ REQUESTS = (
 """Requests to stop or soften the stretch, as whole words or phrases. Not "gentler" or "easier":
 those lower the intensity (the ``easier`` intent), they are not a call for help."""
 
-_WORD = re.compile(r"[a-z']+")
 _SUFFIXES = ("ing", "s", "ed", "es")
 
 
@@ -32,11 +30,6 @@ def _forms(word: str) -> set[str]:
         if word.endswith(suffix) and len(word) > len(suffix) + 2:
             forms.add(word[: -len(suffix)])
     return forms
-
-
-def words(text: str) -> list[str]:
-    """Lower-case words, apostrophes kept ("it's")."""
-    return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
 def is_safety_text(text: str) -> bool:

@@ -144,7 +144,7 @@ def test_the_english_word_list_of_the_safety_net(text, top, expected):
     assert (decision.intent if decision else None) == expected
 
 
-NLU_CODE = ["stretch_coach/*.py", "components/*.py", "actions/*.py"]
+NLU_CODE = ["stretch_coach/**/*.py", "components/*.py", "actions/*.py"]
 AUDIO_MODULES = ("stretch_voice", "stretch_coach.voice", "pocketsphinx", "sounddevice", "webrtcvad",
                  "faster_whisper", "devtools")
 

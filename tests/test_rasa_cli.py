@@ -22,8 +22,8 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
 # The state machine speaks them, the actions ("I'm back"), or the fault policy (config.yml).
 SPOKEN = {
     name
-    for path in ("stretch_coach/machine.py", "actions/actions.py", "config.yml")
-    for name in re.findall(r'"?(utter_[a-z_]+)"?', (ROOT / path).read_text())
+    for path in (*ROOT.glob("stretch_coach/machine/*.py"), ROOT / "actions/actions.py", ROOT / "config.yml")
+    for name in re.findall(r'"?(utter_[a-z_]+)"?', path.read_text())
 }
 ACCEPTED = [re.compile(r"The intent 'EXTERNAL_hold_cue' is listed in the domain file, but is not found")]
 UNUSED = re.compile(r"The utterance '(utter_[a-z_]+)' is not used in any story or rule")
