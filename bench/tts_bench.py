@@ -141,9 +141,9 @@ def main() -> int:
     print(f"{len(texts)} messages, {n_sent} sentences, speed {DEFAULT_SPEED} wpm, block {BLOCK_MS} ms, "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
     results = {name: run(name, voice, texts) for name, voice in ENGINES.items()}  # Piper first: RSS
-    print(f"{'':42}" + "".join(f"{n:>12}" for n in results))
+    print(f"{'':42}" + "".join(f"{n:>16}" for n in results))
     for key in results["piper"]:
-        print(f"{key:42}" + "".join(f"{r[key]:12.2f}" if isinstance(r[key], float) else f"{r[key]:12}"
+        print(f"{key:42}" + "".join(f"{r[key]:16.2f}" if isinstance(r[key], float) else f"{r[key]:16}"
                                     for r in results.values()))
     return 0
 
