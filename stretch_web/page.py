@@ -32,6 +32,7 @@ from stretch_voice.session import Turn
 from stretch_voice.speaker import Speaker
 from stretch_voice.tts import Player
 
+from .stream import Stream
 from .view import view
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ class PageSession:
         self.state: dict = view(None)
         self.received_samples = 0
         self.peak = 0  # loudest sample received (of 32767): a microphone that sends silence shows
+        self.stream = Stream()  # the page's microphone stream: position, resent, lost
         # (pcm, arrival time): the voice loop times speech by when it arrived, not when it was
         # processed (recognition holds the worker up to a few hundred ms)
         self.inbox: "queue.Queue[Optional[tuple[bytes, float]]]" = queue.Queue(maxsize=INBOX_CHUNKS)

@@ -126,8 +126,10 @@ def test_bad_frames_and_messages_are_answered_and_the_session_goes_on(gateway):
             await p.ws.send_str("not json")
             await p.send({"type": "dance"})
             await p.send(HELLO)                                     # a second hello
+            await p.send({"type": "resend", "from": -5, "samples": 10})
+            await p.send({"type": "resend", "from": 0, "samples": 10 ** 9})
             assert await p.wait(lambda: len(p.of("error", code="bad_frame")) == 3)
-            assert await p.wait(lambda: len(p.of("error", code="bad_message")) == 3)
+            assert await p.wait(lambda: len(p.of("error", code="bad_message")) == 5)
             assert "even number of bytes" in p.of("error", code="bad_frame")[0]["message"]
             await p.send({"type": "ping", "t": 7})
             assert await p.wait(lambda: p.of("pong", t=7)), "still connected"
@@ -176,6 +178,44 @@ def test_faster_than_real_time_sender_is_slowed_and_nothing_is_lost(gateway, tmp
     run(scenario())
 
 
+def test_audio_kept_through_a_reconnect_is_resent_fast_and_heard_once(gateway, tmp_path):
+    """A page loses its socket in the middle of "ouch"; it reconnects with the same stream, is
+    told how much the gateway has, and resends from a little before that (overlap) as fast as
+    the socket takes it: the word is heard whole, once, and nothing is called too fast."""
+    from stretch_voice.audio import read_wav
+
+    pcm = read_wav(speech_wav(tmp_path / "ouch.wav", [("ouch", 2.0)], lead_s=0.5))
+    half = int(0.7 * SAMPLE_RATE) * 2  # bytes up to 0.2 s into the word (after 0.5 s of quiet)
+    stream = "stream-of-a-test-page"
+
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            p = await page(http, gateway, hello={**HELLO, "stream": stream})
+            sid = p.of("ready")[0]["session"]
+            assert p.of("ready")[0]["heard"] == 0
+            for i in range(0, half, 640):  # a microphone's pace
+                await p.ws.send_bytes(pcm[i:i + 640])
+                await asyncio.sleep(0.02)
+            await p.ws.close()
+            q = await page(http, gateway, hello={**HELLO, "session": sid, "stream": stream})
+            heard = q.of("ready")[0]["heard"]
+            assert heard == half // 2, "a closed socket's frames were all taken"
+            start = heard - 1000  # the page may resend what the gateway has: it is dropped
+            rest = pcm[start * 2:]
+            await q.send({"type": "resend", "from": start, "samples": len(rest) // 2})
+            for i in range(0, len(rest), 640):
+                await q.ws.send_bytes(rest[i:i + 640])
+            assert await q.wait(lambda: q.of("caption", who="you"), 30), "the word was heard"
+            assert "ouch" in q.of("caption", who="you")[-1]["text"].lower()
+            assert await q.wait(lambda: q.of("state", phase="paused"), 10)
+            row = next(r for r in gateway.status()["pages"] if r["resent_samples"])
+            assert row["received_samples"] == len(pcm) // 2, "every sample fed exactly once"
+            assert row["lost_samples"] == 0
+            assert not q.of("warning", code="too_fast"), "a resent backlog is not a fast sender"
+            await q.ws.close()
+    run(scenario())
+
+
 def test_reconnect_resumes_the_session_and_closing_frees_it(gateway):
     async def scenario() -> None:
         async with aiohttp.ClientSession() as http:
@@ -186,7 +226,8 @@ def test_reconnect_resumes_the_session_and_closing_frees_it(gateway):
             before = gateway.status()["sessions"]
             await p.ws.close()
             q = await page(http, gateway, hello={**HELLO, "session": sid})
-            assert q.of("ready")[0] == {"type": "ready", "session": sid, "resumed": True}
+            assert q.of("ready")[0] == {"type": "ready", "session": sid, "resumed": True,
+                                        "heard": 0}
             assert await q.wait(lambda: q.of("caption", who="you", text="start")), "captions back"
             assert await q.wait(lambda: q.of("state", phase="choosing")), "state back"
             await q.ws.close()
