@@ -2,6 +2,7 @@
 // browser). Run by tests/web/test_browser.py: `node drive.mjs SCENARIO CONFIG.json`; prints one
 // JSON report on stdout; the Python test asserts on it. Waits have timeouts and a timeout is
 // reported (not thrown), so the test can say which state never came.
+import net from 'node:net';
 import { chromium } from 'playwright-core';
 
 const [scenario, configPath] = process.argv.slice(2);
@@ -109,8 +110,61 @@ async function nomic() {
   await reach(page, 'stopped', () => document.getElementById('routine').textContent.includes('Session over'));
 }
 
+// A TCP relay between the page and the gateway that can be cut (every connection through it
+// reset, new ones refused) and restored: a network that drops, as far as the browser can tell.
+function relay(targetPort) {
+  const open = new Set();
+  let down = false;
+  const server = net.createServer((client) => {
+    if (down) { client.destroy(); return; }
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    const end = () => { client.destroy(); upstream.destroy(); open.delete(client); open.delete(upstream); };
+    for (const s of [client, upstream]) { open.add(s); s.on('error', end); s.on('close', end); }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${server.address().port}/`,
+    cut() { down = true; for (const s of open) s.resetAndDestroy ? s.resetAndDestroy() : s.destroy(); open.clear(); },
+    restore() { down = false; },
+    close() { this.cut(); server.close(); },
+  })));
+}
+
+const capturedAt = (page, seconds) => page.waitForFunction(
+  (n) => window.coachTrace.captured >= n, seconds * 16000, { timeout: cfg.timeout_ms || 60000, polling: 50 });
+
+async function reconnect() {
+  // Typed "start"; the microphone file says "ouch" at cfg.ouch_at_s. The link is cut while the
+  // word is spoken and restored after it (times in microphone samples, not the wall clock).
+  const link = await relay(Number(new URL(cfg.url).port));
+  try {
+    const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
+    page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
+    await page.goto(link.url);
+    await page.click('#start');
+    await reach(page, 'connected', () => window.coachTrace.events.some((e) => e.type === 'ready'));
+    await page.fill('#text', 'start');
+    await page.press('#text', 'Enter');
+    await reach(page, 'choosing', () => document.getElementById('routine').textContent.includes('Pick'));
+    await capturedAt(page, cfg.cut_at_s);
+    link.cut();
+    report.cutAtSample = await page.evaluate(() => window.coachTrace.captured);
+    await reach(page, 'down', () => window.coachTrace.events.some((e) => e.type === 'link-down'));
+    await capturedAt(page, cfg.restore_at_s);
+    report.restoredAtSample = await page.evaluate(() => window.coachTrace.captured);
+    link.restore();
+    await reach(page, 'resent', () => window.coachTrace.resent.times > 0);
+    await reach(page, 'paused', shown, 'paused');
+    report.status = await (await fetch(`${cfg.url}status`)).json();
+    report.session = await page.evaluate(() => sessionStorage.getItem('stretch-coach-session'));
+  } finally {
+    link.close();
+  }
+}
+
 try {
-  await ({ voice, typed, nomic })[scenario]();
+  await ({ voice, typed, nomic, reconnect })[scenario]();
 } catch (err) {
   report.errors.push(String(err));
 } finally {

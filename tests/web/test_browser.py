@@ -4,8 +4,8 @@
 The spoken test says "start", a routine, "next" until the hold starts, and "ouch", and checks what
 the page shows (routine, step, who acts, the hold ring with its repetition, the paused state) and
 what it played (the coach's replies as audio). The typed test drives a session from the text box,
-reloads the page mid-hold, opens a second page, and presses STOP. Screenshots of each state go to
-build/web-screenshots/.
+reloads the page mid-hold, opens a second page, and presses STOP. The reconnect test cuts the link
+in the middle of a spoken "ouch". Screenshots of each state go to build/web-screenshots/.
 """
 
 from __future__ import annotations
@@ -135,3 +135,33 @@ def test_without_a_microphone_the_page_says_so_and_typing_and_stop_work(gateway)
     stopped = r["snapshots"]["stopped"]
     assert captions_of(stopped, "you")[-2:] == ["start", "stop"]
     assert_from_domain(stopped["captions"])
+
+
+def test_ouch_said_while_the_link_is_down_reaches_the_coach_after_reconnect(gateway, tmp_path):
+    """The link between the page and the gateway is cut in the middle of "ouch" (a TCP relay
+    resets it and refuses new connections) and restored after it: the page keeps the microphone
+    audio, sends what the gateway lacks on reconnect, and the coach hears the whole word."""
+    ouch_at, after = 10.0, 6.0
+    wav = speech_wav(tmp_path / "ouch.wav", [("ouch", after)], lead_s=ouch_at)
+    with wave.open(str(wav)) as w:
+        ouch_end = w.getnframes() / w.getframerate() - after
+    r = drive("reconnect", {"url": gateway.url, "wav": str(wav), "timeout_ms": 30000,
+                            "cut_at_s": ouch_at + 0.15, "restore_at_s": ouch_end + 2.0})
+    assert r["reached"] == {"connected": True, "choosing": True, "down": True, "resent": True,
+                            "paused": True}, r["errors"]
+    cut, restored = r["cutAtSample"] / 16000, r["restoredAtSample"] / 16000
+    assert ouch_at < cut < ouch_end < restored, "the link was down from within the word to after it"
+    paused = r["snapshots"]["paused"]
+    assert paused["pausedVisible"] and "zero to ten" in paused["pausedText"]
+    events = paused["trace"]["events"]
+    kinds = [e["type"] for e in events]
+    heard = next(i for i, e in enumerate(events) if e["type"] == "caption"
+                 and e.get("who") == "you" and "ouch" in e["text"].lower())
+    last_ready = max(i for i, k in enumerate(kinds) if k == "ready")
+    assert kinds.index("link-down") < last_ready < heard, "heard after the reconnect"
+    resent = paused["trace"]["resent"]
+    assert resent["lost"] == 0 and resent["samples"] >= (restored - cut) * 16000
+    row = next(p for p in r["status"]["pages"] if p["resent_samples"])
+    assert row["lost_samples"] == 0
+    assert not any("faster than real time" in (s["notice"] or "") for s in r["snapshots"].values())
+    assert_from_domain(paused["captions"])
