@@ -6,14 +6,17 @@ page -> gateway
     text ``{"type": "hello", "session": ID or null, "stream": ID or null, "rate": 16000,
     "channels": 1, "format": "s16le"}`` first; then binary frames of 16 kHz mono signed 16-bit
     little-endian PCM (an even number of bytes, at most :data:`MAX_FRAME_BYTES`), and text
-    ``{"type": "text", "text": ...}`` (typed), ``{"type": "stop"}`` (the STOP button),
+    ``{"type": "text", "text": ...}`` (typed), ``{"type": "stop"}`` (the STOP button: silence,
+    and pause the coach's session, see :meth:`.page.PageSession.stop`),
     ``{"type": "resend", "from": S, "samples": N}`` (the next N samples are the microphone
     stream from sample S, kept by the page while it was disconnected: see :mod:`.stream`),
     ``{"type": "ping"}``.
 gateway -> page
     text ``ready`` (the session id, ``resumed``, ``heard``: samples of the page's ``stream`` the
     gateway has), ``caption`` (who: coach / you), ``state`` (see
-    :mod:`.view`), ``speaking`` (a coach message's audio starts with the next frame), ``flush`` (stop playing now, drop queued audio), ``ignored``, ``warning``,
+    :mod:`.view`), ``speaking`` (a coach message's audio starts with the next frame), ``flush``
+    (stop playing now, drop queued audio), ``stopped`` (a STOP was taken, after its flush and
+    before the coach's answer; ``paused``: the coach was asked to pause), ``ignored``, ``warning``,
     ``error`` (``code`` + a sentence), ``pong``; binary audio frames: uint32 LE sample rate, then
     16-bit mono PCM, to be played as they arrive.
 

@@ -45,6 +45,11 @@ INBOX_CHUNKS = 100
 """Audio chunks queued for the recogniser before the gateway stops reading the socket (with the
 page's 20-40 ms chunks, 2-4 s of audio): a sender faster than real time is slowed, not dropped."""
 
+PAUSE_MESSAGE = "/pause"
+"""What the STOP button sends the coach: its ``pause`` intent, as is (no NLU guess involved)."""
+STOP_PAUSES = ("active", "choosing", "paused")
+"""Phases in which STOP pauses the coach; before a session or after it, STOP only silences."""
+
 STATE_DELAYS = (0.3, 1.2)
 """After a coach message, the session's state is read again this many seconds later (Rasa saves
 the tracker after it has sent the messages of a turn)."""
@@ -205,11 +210,17 @@ class PageSession:
         self.client.chat.send(text)
 
     def stop(self) -> None:
-        """The STOP button: silence at once, and tell the coach to stop."""
+        """The STOP button: silence at once and, in a session, pause the coach (the hold keeps
+        its remaining time; "resume" goes on, "end the session" ends it). The page is told
+        (``stopped``) after the flush and before the coach's answer, so it can drop any audio
+        of the cut message still on its way and play the answer."""
         self.speaker.interrupt()
         self.send({"type": "flush"})
-        self._caption("you", "stop", action="button")
-        self.client.chat.send("stop")
+        pause = self.state.get("phase") in STOP_PAUSES
+        self.send({"type": "stopped", "paused": pause})
+        self._caption("you", "STOP", action="button")
+        if pause:
+            self.client.chat.send(PAUSE_MESSAGE)
 
     def _feed_loop(self) -> None:
         while True:

@@ -44,6 +44,8 @@ let kept = [];              // [first sample, PCM] of the last BACKLOG_S seconds
 let keptSamples = 0;
 let heardAt = 0;            // performance.now() of the last message from the gateway
 let downAt = 0;             // samples captured when the link last went down
+let stopping = false;       // STOP pressed, the gateway has not confirmed it yet: no coach audio
+let stopShown = false;      // PAUSED shown for STOP until the coach's state says paused
 
 // --- connection --------------------------------------------------------------------------------
 
@@ -149,10 +151,15 @@ function onMessage(m) {
       for (const msg of outbox.splice(0)) ws.send(JSON.stringify(msg));
       // a session the gateway had lost (restarted) gets what was said since the link went down
       if (captured) resend(m.resumed ? m.heard || 0 : Math.max(m.heard || 0, downAt));
+      if (stopping) ws.send(JSON.stringify({ type: 'stop' })); // until confirmed, whatever the link did
       break;
     case 'caption': addCaption(m.who, m.text); break;
     case 'state': showState(m); break;
     case 'flush': flush(); break;
+    case 'stopped':  // after its flush, before the coach's answer (which plays)
+      stopping = false;
+      if (!m.paused) { stopShown = false; showPaused(); } // no session: STOP only silenced
+      break;
     case 'warning': showNotice(m.message); break;
     case 'error':
       trace.errors.push(m);
@@ -169,7 +176,7 @@ function showNotice(text) { $('notice').textContent = text; $('notice').hidden =
 // --- playback ----------------------------------------------------------------------------------
 
 function onAudio(buf) {
-  if (!playCtx) return; // sound not started yet (the browser needs a tap first)
+  if (!playCtx || stopping) return; // no sound yet (the browser needs a tap), or cut by STOP
   const rate = new DataView(buf).getUint32(0, true);
   const pcm = new Int16Array(buf, 4);
   const audio = playCtx.createBuffer(1, pcm.length, rate);
@@ -253,14 +260,23 @@ function addCaption(who, text) {
 
 const ROLE = ['First partner stretches, second partner helps', 'Second partner stretches, first partner helps'];
 
+function showPaused() {
+  // The banner shows from the moment STOP is pressed (connected or not) until the coach's state
+  // says otherwise.
+  const s = state || {};
+  if (s.paused) stopShown = false;
+  const paused = Boolean(s.paused) || stopShown;
+  document.body.classList.toggle('is-paused', paused);
+  $('paused').hidden = !paused;
+  $('paused-why').textContent = s.question === 'pain' && !stopShown
+    ? 'The coach asked: how bad is it, zero to ten?'
+    : 'Partner, release. Say “resume” when you’re ready.';
+}
+
 function showState(s) {
   state = s;
   stateAt = performance.now();
-  document.body.classList.toggle('is-paused', s.paused);
-  $('paused').hidden = !s.paused;
-  $('paused-why').textContent = s.question === 'pain'
-    ? 'The coach asked: how bad is it, zero to ten?'
-    : 'Say “resume” when you’re ready.';
+  showPaused();
   if (s.routine) {
     $('routine').textContent = s.routine;
     $('step').textContent = `Step ${s.step} of ${s.steps}` + (s.side && s.side !== 'both' ? ` · ${s.side} leg` : '');
@@ -298,10 +314,15 @@ function tick() {
 
 $('start').addEventListener('click', start);
 $('stop').addEventListener('click', () => {
-  flush();                 // silence now, whatever the connection does
-  sendJSON({ type: 'stop' });
+  // Silence now and show PAUSED, whatever the connection does; the coach pauses (resumable).
+  flush();
+  stopping = stopShown = true;
+  showPaused();
+  if (ready && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'stop' }));
   note('stop-button');
 });
+$('resume').addEventListener('click', () => sendJSON({ type: 'text', text: 'resume' }));
+$('end').addEventListener('click', () => sendJSON({ type: 'text', text: 'end the session' }));
 $('typing').addEventListener('submit', (ev) => {
   ev.preventDefault();
   const text = $('text').value.trim();

@@ -28,6 +28,8 @@ async function snapshot(page, name) {
     rep: document.getElementById('rep').textContent,
     pausedVisible: !document.getElementById('paused').hidden,
     pausedText: document.getElementById('paused').innerText,
+    startVisible: !document.getElementById('start').hidden,
+    holdPaused: document.getElementById('hold').dataset.paused || null,
     figure: (document.querySelector('#figure svg') || {}).dataset?.figure || null,
     captions: [...document.querySelectorAll('#captions li')].map((li) => [li.dataset.who, li.textContent]),
     link: document.getElementById('link').textContent,
@@ -50,6 +52,13 @@ async function reach(page, name, fn, arg, timeout) {
 }
 
 const shown = (id) => !document.getElementById(id).hidden;
+// The coach's answer to STOP: a "paused" reply captioned after the button's "STOP".
+const pausedByStop = () => {
+  const caps = [...document.querySelectorAll('#captions li')].map((li) => [li.dataset.who, li.textContent]);
+  const at = caps.findLastIndex(([who, text]) => who === 'you' && text === 'STOP');
+  return at >= 0 && caps.slice(at + 1).some(([who, text]) => who === 'coach' && /paused/i.test(text))
+    && !document.getElementById('paused').hidden;
+};
 const routineIs = (word) => document.getElementById('routine').textContent.toLowerCase().includes(word);
 
 async function voice() {
@@ -91,8 +100,18 @@ async function typed() {
   report.statusTwoPages = await (await fetch(`${cfg.url}status`)).json();
   await other.close();
   await page.click('#stop');
-  await reach(page, 'stopped', () => document.getElementById('routine').textContent.includes('Session over')
-    && document.getElementById('hold').hidden);
+  report.pausedAtOnce = await page.evaluate(() => !document.getElementById('paused').hidden);
+  await reach(page, 'stopped', pausedByStop);
+  await reach(page, 'paused-hold', () => document.getElementById('hold').dataset.paused === 'true');
+  await page.click('#resume');
+  await reach(page, 'resumed', () => document.getElementById('paused').hidden
+    && document.getElementById('hold').dataset.paused === 'false');
+  await page.click('#stop');
+  await reach(page, 'stopped-again', () => document.getElementById('hold').dataset.paused === 'true'
+    && !document.getElementById('paused').hidden);
+  await page.click('#end');
+  await reach(page, 'ended', () => document.getElementById('routine').textContent.includes('Session over')
+    && document.getElementById('hold').hidden && document.getElementById('paused').hidden);
   await page.waitForTimeout((cfg.linger_s + 1.5) * 1000);
   report.statusAfterClose = await (await fetch(`${cfg.url}status`)).json();
 }
@@ -107,7 +126,7 @@ async function nomic() {
   await page.press('#text', 'Enter');
   await reach(page, 'typed', () => document.getElementById('routine').textContent.includes('Pick'));
   await page.click('#stop');
-  await reach(page, 'stopped', () => document.getElementById('routine').textContent.includes('Session over'));
+  await reach(page, 'stopped', pausedByStop);
 }
 
 // A TCP relay between the page and the gateway that can be cut (every connection through it

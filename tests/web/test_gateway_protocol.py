@@ -139,6 +139,30 @@ def test_bad_frames_and_messages_are_answered_and_the_session_goes_on(gateway):
     run(scenario())
 
 
+def test_stop_silences_and_pauses_the_coach_and_resume_goes_on(gateway):
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            p = await page(http, gateway)
+            await p.send({"type": "stop"})  # before a session: silence only, nothing to pause
+            assert await p.wait(lambda: p.of("stopped"))
+            assert p.of("stopped")[0]["paused"] is False and p.of("flush")
+            await p.send({"type": "text", "text": "start"})
+            assert await p.wait(lambda: p.of("state", phase="choosing"))
+            assert await p.wait(lambda: len(p.audio) >= 5), "the coach is speaking"
+            await p.send({"type": "stop"})
+            assert await p.wait(lambda: len(p.of("stopped")) == 2)
+            assert await p.wait(lambda: p.of("state", phase="paused"), 10), "paused, not ended"
+            kinds = [(m["type"], m.get("who"), m.get("text")) for m in p.messages]
+            stopped = len(kinds) - 1 - kinds[::-1].index(("stopped", None, None))
+            assert ("flush", None, None) in kinds[stopped - 3:stopped], "flushed, then stopped"
+            assert ("caption", "you", "STOP") in kinds[stopped + 1:]
+            answer = [t for k, who, t in kinds[stopped:] if k == "caption" and who == "coach"]
+            assert answer and "paused" in answer[0].lower(), "the coach's answer comes after"
+            await p.send({"type": "text", "text": "resume"})
+            assert await p.wait(lambda: p.of("state", phase="choosing"), 10), "resumable"
+    run(scenario())
+
+
 def test_wrong_audio_format_is_refused_with_a_reason(gateway):
     async def scenario() -> None:
         async with aiohttp.ClientSession() as http:
