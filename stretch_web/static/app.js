@@ -46,6 +46,7 @@ let heardAt = 0;            // performance.now() of the last message from the ga
 let downAt = 0;             // samples captured when the link last went down
 let stopping = false;       // STOP pressed, the gateway has not confirmed it yet: no coach audio
 let stopShown = false;      // PAUSED shown for STOP until the coach's state says paused
+let started = false;        // Start (or Tap to resume) pressed: sound and microphone on
 
 // --- connection --------------------------------------------------------------------------------
 
@@ -146,6 +147,8 @@ function onMessage(m) {
       ready = true;
       sessionStorage.setItem(SESSION_KEY, m.session);
       setLink('open', m.resumed ? 'connected (resumed)' : 'connected');
+      // A reloaded page has its session back but no sound or microphone until tapped.
+      if (m.resumed && !started) { $('tap').hidden = false; $('start').hidden = true; }
       if (linkTrouble) { showNotice(''); linkTrouble = false; }
       $('captions').innerHTML = '';
       for (const msg of outbox.splice(0)) ws.send(JSON.stringify(msg));
@@ -209,7 +212,10 @@ function flush() {
 // --- microphone --------------------------------------------------------------------------------
 
 async function start() {
+  if (started) return;
+  started = true;
   $('start').hidden = true;
+  $('tap').hidden = true;
   playCtx = playCtx || new AudioContext();
   await playCtx.resume();
   try {
@@ -313,6 +319,7 @@ function tick() {
 // --- controls ----------------------------------------------------------------------------------
 
 $('start').addEventListener('click', start);
+$('tap').addEventListener('click', start);
 $('stop').addEventListener('click', () => {
   // Silence now and show PAUSED, whatever the connection does; the coach pauses (resumable).
   flush();

@@ -28,6 +28,8 @@ async function snapshot(page, name) {
     rep: document.getElementById('rep').textContent,
     pausedVisible: !document.getElementById('paused').hidden,
     pausedText: document.getElementById('paused').innerText,
+    tapVisible: !document.getElementById('tap').hidden,
+    tapText: document.getElementById('tap').innerText,
     startVisible: !document.getElementById('start').hidden,
     holdPaused: document.getElementById('hold').dataset.paused || null,
     figure: (document.querySelector('#figure svg') || {}).dataset?.figure || null,
@@ -92,6 +94,9 @@ async function typed() {
   await reach(page, 'reloaded', () => document.getElementById('link').textContent.includes('resumed')
     && !document.getElementById('hold').hidden);
   report.sessionAfterReload = await page.evaluate(() => sessionStorage.getItem('stretch-coach-session'));
+  await page.click('#tap');
+  await reach(page, 'tapped', () => window.coachTrace.events.some((e) => e.type === 'mic-open')
+    && document.getElementById('tap').hidden);
   const other = await browser.newPage();
   await other.goto(cfg.url);
   await other.waitForFunction(() => window.coachTrace.events.some((e) => e.type === 'ready'));

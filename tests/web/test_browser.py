@@ -4,7 +4,7 @@
 The spoken test says "start", a routine, "next" until the hold starts, and "ouch", and checks what
 the page shows (routine, step, who acts, the hold ring with its repetition, the paused state) and
 what it played (the coach's replies as audio). The typed test drives a session from the text box,
-reloads the page mid-hold, opens a
+reloads the page mid-hold (one tap on "Tap to resume" brings sound and microphone back), opens a
 second page, and presses STOP (the coach pauses, the hold keeps its place; Resume goes on, End
 session ends it). The reconnect test cuts the link in the middle of a spoken "ouch". Screenshots
 of each state go to build/web-screenshots/.
@@ -105,7 +105,7 @@ def test_typed_session_survives_reload_and_stop_pauses_it(gateway, tmp_path):
     r = drive("typed", {"url": gateway.url, "wav": str(quiet), "shots": str(tmp_path),
                         "texts": ["start", "standing double leg", "next", "next"],
                         "pause_ms": 1500, "linger_s": gateway.linger, "timeout_ms": 20000})
-    assert r["reached"] == {"connected": True, "hold": True, "reloaded": True,
+    assert r["reached"] == {"connected": True, "hold": True, "reloaded": True, "tapped": True,
                             "stopped": True, "paused-hold": True, "resumed": True,
                             "stopped-again": True, "ended": True}, r["errors"]
     snaps = r["snapshots"]
@@ -115,6 +115,11 @@ def test_typed_session_survives_reload_and_stop_pauses_it(gateway, tmp_path):
     assert int(after["seconds"]) <= int(before["seconds"]), "the hold kept running"
     assert "resumed" in after["link"]
     assert after["captions"] == before["captions"], "the captions came back"
+    assert after["tapVisible"] and "Tap to resume" in after["tapText"], "one tap, hard to miss"
+    assert not after["startVisible"] and after["trace"]["played"]["frames"] == 0
+    assert not any(e["type"] == "mic-open" for e in after["trace"]["events"])
+    tapped = snaps["tapped"]
+    assert not tapped["tapVisible"] and tapped["holdVisible"]
 
     assert r["otherSession"] != r["session"], "a second page is a second session"
     assert "start" in r["otherRoutine"].lower(), "and it starts idle"
