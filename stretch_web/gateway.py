@@ -274,7 +274,9 @@ class Gateway:
                         if is_live:  # a resent backlog may come fast; live audio may not
                             live += len(pcm) // SAMPLE_WIDTH
                             ahead = live / SAMPLE_RATE - (time.monotonic() - t0)
-                            if not warned and (ahead > AHEAD_WARN_S or session.inbox.full()):
+                            # not "the inbox is full": after a resent backlog it is, and
+                            # a real-time sender with a slow recogniser is not fast either
+                            if not warned and ahead > AHEAD_WARN_S:
                                 warned = True
                                 await ws.send_json({"type": "warning", "code": "too_fast",
                                                     "message": "Audio is arriving faster than "

@@ -205,10 +205,12 @@ def test_faster_than_real_time_sender_is_slowed_and_nothing_is_lost(gateway, tmp
 def test_audio_kept_through_a_reconnect_is_resent_fast_and_heard_once(gateway, tmp_path):
     """A page loses its socket in the middle of "ouch"; it reconnects with the same stream, is
     told how much the gateway has, and resends from a little before that (overlap) as fast as
-    the socket takes it: the word is heard whole, once, and nothing is called too fast."""
+    the socket takes it (6 s, more than the gateway queues), then goes on live: the word is heard
+    whole, once, and neither the backlog nor the live audio behind it is called too fast."""
     from stretch_voice.audio import read_wav
 
-    pcm = read_wav(speech_wav(tmp_path / "ouch.wav", [("ouch", 2.0)], lead_s=0.5))
+    pcm = read_wav(speech_wav(tmp_path / "ouch.wav", [("ouch", 6.0)], lead_s=0.5))
+    live = pcm[-2 * SAMPLE_RATE:]  # the last second again, as live audio after the backlog
     half = int(0.7 * SAMPLE_RATE) * 2  # bytes up to 0.2 s into the word (after 0.5 s of quiet)
     stream = "stream-of-a-test-page"
 
@@ -229,12 +231,19 @@ def test_audio_kept_through_a_reconnect_is_resent_fast_and_heard_once(gateway, t
             await q.send({"type": "resend", "from": start, "samples": len(rest) // 2})
             for i in range(0, len(rest), 640):
                 await q.ws.send_bytes(rest[i:i + 640])
+            for i in range(0, len(live), 640):  # a microphone's pace
+                await q.ws.send_bytes(live[i:i + 640])
+                await asyncio.sleep(0.02)
             assert await q.wait(lambda: q.of("caption", who="you"), 30), "the word was heard"
             assert "ouch" in q.of("caption", who="you")[-1]["text"].lower()
             assert await q.wait(lambda: q.of("state", phase="paused"), 10)
-            row = next(r for r in gateway.status()["pages"] if r["resent_samples"])
-            assert row["received_samples"] == len(pcm) // 2, "every sample fed exactly once"
-            assert row["lost_samples"] == 0
+            total = (len(pcm) + len(live)) // 2
+
+            def row() -> dict:
+                return next(r for r in gateway.status()["pages"] if r["resent_samples"])
+            assert await q.wait(lambda: row()["received_samples"] >= total, 10)
+            assert row()["received_samples"] == total, "every sample fed exactly once"
+            assert row()["lost_samples"] == 0
             assert not q.of("warning", code="too_fast"), "a resent backlog is not a fast sender"
             await q.ws.close()
     run(scenario())
