@@ -104,9 +104,11 @@ async function typed() {
   report.otherRoutine = await other.textContent('#routine');
   report.statusTwoPages = await (await fetch(`${cfg.url}status`)).json();
   await other.close();
+  const playedBefore = await page.evaluate(() => window.coachTrace.played.samples);
   await page.click('#stop');
   report.pausedAtOnce = await page.evaluate(() => !document.getElementById('paused').hidden);
   await reach(page, 'stopped', pausedByStop);
+  await reach(page, 'answer-played', (n) => window.coachTrace.played.samples > n, playedBefore);
   await reach(page, 'paused-hold', () => document.getElementById('hold').dataset.paused === 'true');
   await page.click('#resume');
   await reach(page, 'resumed', () => document.getElementById('paused').hidden

@@ -106,7 +106,8 @@ def test_typed_session_survives_reload_and_stop_pauses_it(gateway, tmp_path):
                         "texts": ["start", "standing double leg", "next", "next"],
                         "pause_ms": 1500, "linger_s": gateway.linger, "timeout_ms": 20000})
     assert r["reached"] == {"connected": True, "hold": True, "reloaded": True, "tapped": True,
-                            "stopped": True, "paused-hold": True, "resumed": True,
+                            "stopped": True, "answer-played": True, "paused-hold": True,
+                            "resumed": True,
                             "stopped-again": True, "ended": True}, r["errors"]
     snaps = r["snapshots"]
     before, after = snaps["hold"], snaps["reloaded"]

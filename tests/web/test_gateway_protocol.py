@@ -163,6 +163,24 @@ def test_stop_silences_and_pauses_the_coach_and_resume_goes_on(gateway):
     run(scenario())
 
 
+def test_a_message_too_big_for_the_socket_closes_it_but_not_the_session(gateway):
+    """Over the socket's limit (4 s of audio in one message) the WebSocket itself is closed with
+    1009 (aiohttp reads no further); the session lives on and the page's reconnect resumes it."""
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            p = await page(http, gateway)
+            sid = p.of("ready")[0]["session"]
+            await p.send({"type": "text", "text": "start"})
+            assert await p.wait(lambda: p.of("state", phase="choosing"))
+            await p.ws.send_bytes(b"\0\0" * (4 * SAMPLE_RATE + 1))
+            assert await p.wait(lambda: p.closed is not None, 10)
+            assert p.closed == 1009
+            q = await page(http, gateway, hello={**HELLO, "session": sid})
+            assert q.of("ready")[0]["resumed"] is True
+            assert await q.wait(lambda: q.of("state", phase="choosing")), "the session went on"
+    run(scenario())
+
+
 def test_wrong_audio_format_is_refused_with_a_reason(gateway):
     async def scenario() -> None:
         async with aiohttp.ClientSession() as http:
