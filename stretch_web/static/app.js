@@ -151,10 +151,11 @@ function onMessage(m) {
       if (m.resumed && !started) { $('tap').hidden = false; $('start').hidden = true; }
       if (linkTrouble) { showNotice(''); linkTrouble = false; }
       $('captions').innerHTML = '';
+      // STOP first (until confirmed, whatever the link did), then typed text, then the audio
+      if (stopping) ws.send(JSON.stringify({ type: 'stop' }));
       for (const msg of outbox.splice(0)) ws.send(JSON.stringify(msg));
       // a session the gateway had lost (restarted) gets what was said since the link went down
       if (captured) resend(m.resumed ? m.heard || 0 : Math.max(m.heard || 0, downAt));
-      if (stopping) ws.send(JSON.stringify({ type: 'stop' })); // until confirmed, whatever the link did
       break;
     case 'caption': addCaption(m.who, m.text); break;
     case 'state': showState(m); break;
