@@ -3,14 +3,20 @@
 Protocol on ``/ws`` (one WebSocket per page; see the README for the full table):
 
 page -> gateway
-    text ``{"type": "hello", "session": ID or null, "rate": 16000, "channels": 1,
-    "format": "s16le"}`` first; then binary frames of 16 kHz mono signed 16-bit little-endian PCM
-    (an even number of bytes, at most :data:`MAX_FRAME_BYTES`), and text
-    ``{"type": "text", "text": ...}`` (typed), ``{"type": "stop"}`` (the STOP button),
+    text ``{"type": "hello", "session": ID or null, "stream": ID or null, "rate": 16000,
+    "channels": 1, "format": "s16le"}`` first; then binary frames of 16 kHz mono signed 16-bit
+    little-endian PCM (an even number of bytes, at most :data:`MAX_FRAME_BYTES`), and text
+    ``{"type": "text", "text": ...}`` (typed), ``{"type": "stop"}`` (the STOP button: silence,
+    and pause the coach's session, see :meth:`.page.PageSession.stop`),
+    ``{"type": "resend", "from": S, "samples": N}`` (the next N samples are the microphone
+    stream from sample S, kept by the page while it was disconnected: see :mod:`.stream`),
     ``{"type": "ping"}``.
 gateway -> page
-    text ``ready`` (the session id, ``resumed``), ``caption`` (who: coach / you), ``state`` (see
-    :mod:`.view`), ``speaking`` (a coach message's audio starts with the next frame), ``flush`` (stop playing now, drop queued audio), ``ignored``, ``warning``,
+    text ``ready`` (the session id, ``resumed``, ``heard``: samples of the page's ``stream`` the
+    gateway has), ``caption`` (who: coach / you), ``state`` (see
+    :mod:`.view`), ``speaking`` (a coach message's audio starts with the next frame), ``flush``
+    (stop playing now, drop queued audio), ``stopped`` (a STOP was taken, after its flush and
+    before the coach's answer; ``paused``: the coach was asked to pause), ``ignored``, ``warning``,
     ``error`` (``code`` + a sentence), ``pong``; binary audio frames: uint32 LE sample rate, then
     16-bit mono PCM, to be played as they arrive.
 
@@ -40,6 +46,7 @@ from stretch_voice import SAMPLE_RATE, SAMPLE_WIDTH
 from stretch_voice.tts import Synthesizer
 
 from .page import PageSession
+from .stream import MAX_RESEND
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +56,14 @@ AHEAD_WARN_S = 2.0
 """Audio received this far ahead of the wall clock (since the hello) means a sender faster than
 real time: it is warned once (and slowed by back-pressure)."""
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+STREAM_ID = SESSION_ID
 EXPECTED = {"rate": SAMPLE_RATE, "channels": 1, "format": "s16le"}
+
+
+def _count(value: Any, top: Optional[int] = None) -> Optional[int]:
+    """``value`` if it is a whole number of samples (0 .. ``top``), else None."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return value if ok and (top is None or value <= top) else None
 
 
 def error(code: str, message: str) -> dict:
@@ -120,6 +134,7 @@ class Gateway:
     async def status(self, _request: web.Request) -> web.Response:
         rows = [{"attached": self.attachments[sid].queue is not None,
                  "received_samples": s.received_samples, "peak": s.peak,
+                 "resent_samples": s.stream.resent, "lost_samples": s.stream.lost,
                  "latency_ms": [round(t.latency_ms) for t in s.client.session.turns[-50:]
                                 if t.latency_ms is not None]}
                 for sid, s in list(self.sessions.items()) if sid in self.attachments]
@@ -167,6 +182,7 @@ class Gateway:
         writer: Optional[asyncio.Task] = None
         att: Optional[Attachment] = None
         t0 = 0.0
+        live = 0  # samples received live (not resent) since this page's hello
         warned = False
         try:
             async for msg in ws:
@@ -205,8 +221,11 @@ class Gateway:
                         queue = att.attach()
                         session.detached_at = None
                         writer = asyncio.get_running_loop().create_task(self._write(ws, queue))
+                        stream = data.get("stream")
+                        heard = session.stream.hello(
+                            stream if isinstance(stream, str) and STREAM_ID.match(stream) else None)
                         await ws.send_json({"type": "ready", "session": session.sid,
-                                            "resumed": resumed})
+                                            "resumed": resumed, "heard": heard})
                         session.replay()
                         t0 = time.monotonic()
                     elif session is None:
@@ -216,11 +235,22 @@ class Gateway:
                         await asyncio.get_running_loop().run_in_executor(None, session.text, text)
                     elif kind == "stop":
                         await asyncio.get_running_loop().run_in_executor(None, session.stop)
+                    elif kind == "resend":
+                        start, samples = _count(data.get("from")), _count(data.get("samples"),
+                                                                           MAX_RESEND)
+                        if start is None or samples is None:
+                            await ws.send_json(error(
+                                "bad_message", f"A resend gives whole numbers of samples: "
+                                f"from, and samples up to {MAX_RESEND}."))
+                            continue
+                        lost = session.stream.resend(start, samples, time.monotonic())
+                        log.info("session %s: %d samples resent after a reconnect, %d lost",
+                                 session.sid, samples, lost)
                     elif kind == "ping":
                         await ws.send_json({"type": "pong", "t": data.get("t")})
                     else:
                         await ws.send_json(error("bad_message", "Unknown message; expected "
-                                                 "hello, text, stop or ping as JSON."))
+                                                 "hello, text, stop, resend or ping as JSON."))
                 elif msg.type == WSMsgType.BINARY:
                     pcm = msg.data
                     if session is None:
@@ -231,17 +261,28 @@ class Gateway:
                             f"bytes, 2 to {MAX_FRAME_BYTES}; got {len(pcm)}. Frame dropped."))
                     else:
                         arrived = time.monotonic()  # the session's clock: when it was captured
-                        session.received_samples += len(pcm) // SAMPLE_WIDTH
-                        session.peak = max(session.peak, audioop.max(pcm, SAMPLE_WIDTH))
-                        ahead = session.received_samples / SAMPLE_RATE - (time.monotonic() - t0)
-                        if not warned and (ahead > AHEAD_WARN_S or session.inbox.full()):
-                            warned = True
-                            await ws.send_json({"type": "warning", "code": "too_fast",
-                                                "message": "Audio is arriving faster than real "
-                                                "time; the gateway slows the sender down."})
                         while session.inbox.full():  # back-pressure: stop reading the socket
                             await asyncio.sleep(0.01)
-                        session.inbox.put_nowait((pcm, arrived))
+                        if att is None or att.queue is not queue:
+                            break  # taken over meanwhile: the new page resends this frame
+                        # no await from here to the put: a hello elsewhere sees the stream as fed
+                        pcm, t_end, is_live = session.stream.take(pcm, arrived)
+                        if not pcm:
+                            continue  # all of it was here already (resent overlap)
+                        session.received_samples += len(pcm) // SAMPLE_WIDTH
+                        session.peak = max(session.peak, audioop.max(pcm, SAMPLE_WIDTH))
+                        session.inbox.put_nowait((pcm, t_end))
+                        if is_live:  # a resent backlog may come fast; live audio may not
+                            live += len(pcm) // SAMPLE_WIDTH
+                            ahead = live / SAMPLE_RATE - (time.monotonic() - t0)
+                            # not "the inbox is full": after a resent backlog it is, and
+                            # a real-time sender with a slow recogniser is not fast either
+                            if not warned and ahead > AHEAD_WARN_S:
+                                warned = True
+                                await ws.send_json({"type": "warning", "code": "too_fast",
+                                                    "message": "Audio is arriving faster than "
+                                                    "real time; the gateway slows the sender "
+                                                    "down."})
                 elif msg.type == WSMsgType.ERROR:
                     log.warning("page socket error: %s", ws.exception())
         finally:

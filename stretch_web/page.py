@@ -32,6 +32,7 @@ from stretch_voice.session import Turn
 from stretch_voice.speaker import Speaker
 from stretch_voice.tts import Player, Synthesizer
 
+from .stream import Stream
 from .view import view
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,11 @@ CAPTIONS = 6
 INBOX_CHUNKS = 100
 """Audio chunks queued for the recogniser before the gateway stops reading the socket (with the
 page's 20-40 ms chunks, 2-4 s of audio): a sender faster than real time is slowed, not dropped."""
+
+PAUSE_MESSAGE = "/pause"
+"""What the STOP button sends the coach: its ``pause`` intent, as is (no NLU guess involved)."""
+STOP_PAUSES = ("active", "choosing", "paused")
+"""Phases in which STOP pauses the coach; before a session or after it, STOP only silences."""
 
 STATE_DELAYS = (0.3, 1.2)
 """After a coach message, the session's state is read again this many seconds later (Rasa saves
@@ -102,6 +108,7 @@ class PageSession:
         self.state: dict = view(None)
         self.received_samples = 0
         self.peak = 0  # loudest sample received (of 32767): a microphone that sends silence shows
+        self.stream = Stream()  # the page's microphone stream: position, resent, lost
         # (pcm, arrival time): the voice loop times speech by when it arrived, not when it was
         # processed (recognition holds the worker up to a few hundred ms)
         self.inbox: "queue.Queue[Optional[tuple[bytes, float]]]" = queue.Queue(maxsize=INBOX_CHUNKS)
@@ -203,11 +210,17 @@ class PageSession:
         self.client.chat.send(text)
 
     def stop(self) -> None:
-        """The STOP button: silence at once, and tell the coach to stop."""
+        """The STOP button: silence at once and, in a session, pause the coach (the hold keeps
+        its remaining time; "resume" goes on, "end the session" ends it). The page is told
+        (``stopped``) after the flush and before the coach's answer, so it can drop any audio
+        of the cut message still on its way and play the answer."""
         self.speaker.interrupt()
         self.send({"type": "flush"})
-        self._caption("you", "stop", action="button")
-        self.client.chat.send("stop")
+        pause = self.state.get("phase") in STOP_PAUSES
+        self.send({"type": "stopped", "paused": pause})
+        self._caption("you", "STOP", action="button")
+        if pause:
+            self.client.chat.send(PAUSE_MESSAGE)
 
     def _feed_loop(self) -> None:
         while True:

@@ -5,6 +5,13 @@
 const $ = (id) => document.getElementById(id);
 const SESSION_KEY = 'stretch-coach-session'; // per tab: a reload resumes, a new tab is new
 const RING = 2 * Math.PI * 52;
+// The microphone stream of this page load: samples are numbered from 0 and the last BACKLOG_S
+// seconds are kept, so that what is said while the link is down (and what was in flight when it
+// dropped) is sent on reconnect. The gateway says how much of the stream it has (stretch_web/stream.py).
+const STREAM = (self.crypto && crypto.randomUUID ? crypto.randomUUID()
+  : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
+const BACKLOG_S = 15;
+const ALIVE_MS = 10000;     // no word from the gateway this long while connected: the link is dead
 
 // What the page did, for the tests and the benchmark (times from performance.now()). With ?trace
 // in the address every audio frame and microphone chunk is kept (the benchmark); otherwise only
@@ -13,6 +20,7 @@ const TRACE = new URLSearchParams(location.search).has('trace');
 const trace = window.coachTrace = {
   events: [], chunks: [], sent: { chunks: 0, samples: 0, peak: 0 },
   played: { frames: 0, samples: 0, peak: 0, firstAt: null }, flushes: 0, errors: [],
+  resent: { times: 0, samples: 0, lost: 0 }, captured: 0,
 };
 const note = (type, extra) => {
   if (type === 'audio' && !TRACE) return;
@@ -31,25 +39,98 @@ let playAt = 0;             // when the next audio block starts
 let playing = [];           // scheduled sources, stopped on flush
 let state = null;
 let stateAt = 0;
+let captured = 0;           // microphone samples so far (this page load)
+let kept = [];              // [first sample, PCM] of the last BACKLOG_S seconds
+let keptSamples = 0;
+let heardAt = 0;            // performance.now() of the last message from the gateway
+let downAt = 0;             // samples captured when the link last went down
+let stopping = false;       // STOP pressed, the gateway has not confirmed it yet: no coach audio
+let stopShown = false;      // PAUSED shown for STOP until the coach's state says paused
+let started = false;        // Start (or Tap to resume) pressed: sound and microphone on
 
 // --- connection --------------------------------------------------------------------------------
 
 function connect() {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  ws = new WebSocket(`${proto}//${location.host}/ws`);
-  ws.binaryType = 'arraybuffer';
+  const sock = new WebSocket(`${proto}//${location.host}/ws`);
+  ws = sock;
+  sock.binaryType = 'arraybuffer';
   setLink('connecting', 'connecting…');
-  ws.onopen = () => ws.send(JSON.stringify({
-    type: 'hello', session: sessionStorage.getItem(SESSION_KEY),
+  sock.onopen = () => sock.send(JSON.stringify({
+    type: 'hello', session: sessionStorage.getItem(SESSION_KEY), stream: STREAM,
     rate: 16000, channels: 1, format: 's16le',
   }));
-  ws.onmessage = (ev) => (typeof ev.data === 'string' ? onMessage(JSON.parse(ev.data)) : onAudio(ev.data));
-  ws.onclose = () => {
-    ready = false;
-    if (closedForGood) return;
-    setLink('closed', 'reconnecting…');
-    setTimeout(connect, 1000);
+  sock.onmessage = (ev) => {
+    if (sock !== ws) return;
+    heardAt = performance.now();
+    if (typeof ev.data === 'string') onMessage(JSON.parse(ev.data)); else onAudio(ev.data);
   };
+  sock.onclose = () => { if (sock === ws) linkDown(); };
+}
+
+function linkDown() {
+  if (ready) downAt = captured;
+  ready = false;
+  note('link-down');
+  if (closedForGood) return;
+  setLink('closed', 'reconnecting…');
+  if (micCtx) {
+    showNotice('Connection lost, reconnecting. Keep talking: what you say is kept and sent when it is back.');
+    linkTrouble = true;
+  }
+  setTimeout(connect, 1000);
+}
+
+// A link that dies without closing (Wi-Fi gone) is noticed by silence: the page pings, the
+// gateway answers; with nothing heard for ALIVE_MS the socket is dropped and a new one made.
+setInterval(() => {
+  if (!ready || ws.readyState !== WebSocket.OPEN) return;
+  if (performance.now() - heardAt > ALIVE_MS) {
+    const dead = ws;
+    ws = null;
+    try { dead.close(); } catch (e) { /* already closing */ }
+    linkDown();
+    return;
+  }
+  ws.send(JSON.stringify({ type: 'ping', t: Math.round(performance.now()) }));
+}, 3000);
+
+// The microphone: every chunk is kept (the last BACKLOG_S seconds) and sent if connected.
+function captureChunk(pcm) {
+  const n = pcm.byteLength / 2;
+  kept.push([captured, pcm]);
+  captured += n;
+  keptSamples += n;
+  while (keptSamples - kept[0][1].byteLength / 2 >= BACKLOG_S * 16000) {
+    keptSamples -= kept.shift()[1].byteLength / 2;
+  }
+  trace.captured = captured;
+  if (!ready || !ws || ws.readyState !== WebSocket.OPEN) return false;
+  ws.send(pcm);
+  return true;
+}
+
+// After (re)connecting: send what the gateway does not have of this stream, from `heard` on.
+function resend(heard) {
+  const todo = [];
+  for (const [at, pcm] of kept) {
+    const n = pcm.byteLength / 2;
+    if (at + n <= heard) continue;
+    todo.push(at >= heard ? [at, pcm] : [heard, pcm.slice((heard - at) * 2)]);
+  }
+  if (!todo.length) return;
+  const from = todo[0][0];
+  const samples = todo.reduce((sum, [, pcm]) => sum + pcm.byteLength / 2, 0);
+  ws.send(JSON.stringify({ type: 'resend', from, samples }));
+  for (const [, pcm] of todo) ws.send(pcm);
+  trace.resent.times += 1;
+  trace.resent.samples += samples;
+  note('resent', { from, samples, heard });
+  if (from > heard) {
+    trace.resent.lost += from - heard;
+    showNotice(`The connection was down for longer than ${BACKLOG_S} s: only the last ${BACKLOG_S} s `
+      + 'of what you said were sent. If something hurts, say it again.');
+  }
 }
 
 function setLink(s, text) { $('link').dataset.state = s; $('link').textContent = text; }
@@ -66,13 +147,23 @@ function onMessage(m) {
       ready = true;
       sessionStorage.setItem(SESSION_KEY, m.session);
       setLink('open', m.resumed ? 'connected (resumed)' : 'connected');
+      // A reloaded page has its session back but no sound or microphone until tapped.
+      if (m.resumed && !started) { $('tap').hidden = false; $('start').hidden = true; }
       if (linkTrouble) { showNotice(''); linkTrouble = false; }
       $('captions').innerHTML = '';
+      // STOP first (until confirmed, whatever the link did), then typed text, then the audio
+      if (stopping) ws.send(JSON.stringify({ type: 'stop' }));
       for (const msg of outbox.splice(0)) ws.send(JSON.stringify(msg));
+      // a session the gateway had lost (restarted) gets what was said since the link went down
+      if (captured) resend(m.resumed ? m.heard || 0 : Math.max(m.heard || 0, downAt));
       break;
     case 'caption': addCaption(m.who, m.text); break;
     case 'state': showState(m); break;
     case 'flush': flush(); break;
+    case 'stopped':  // after its flush, before the coach's answer (which plays)
+      stopping = false;
+      if (!m.paused) { stopShown = false; showPaused(); } // no session: STOP only silenced
+      break;
     case 'warning': showNotice(m.message); break;
     case 'error':
       trace.errors.push(m);
@@ -89,7 +180,7 @@ function showNotice(text) { $('notice').textContent = text; $('notice').hidden =
 // --- playback ----------------------------------------------------------------------------------
 
 function onAudio(buf) {
-  if (!playCtx) return; // sound not started yet (the browser needs a tap first)
+  if (!playCtx || stopping) return; // no sound yet (the browser needs a tap), or cut by STOP
   const rate = new DataView(buf).getUint32(0, true);
   const pcm = new Int16Array(buf, 4);
   const audio = playCtx.createBuffer(1, pcm.length, rate);
@@ -122,7 +213,10 @@ function flush() {
 // --- microphone --------------------------------------------------------------------------------
 
 async function start() {
+  if (started) return;
+  started = true;
   $('start').hidden = true;
+  $('tap').hidden = true;
   playCtx = playCtx || new AudioContext();
   await playCtx.resume();
   try {
@@ -143,8 +237,7 @@ async function start() {
     source.connect(node);
     node.port.onmessage = ({ data }) => {
       $('level').value = data.peak / 32768;
-      if (!ready || ws.readyState !== WebSocket.OPEN) return;
-      ws.send(data.pcm);
+      if (!captureChunk(data.pcm)) return;
       trace.sent.chunks += 1;
       trace.sent.samples += data.pcm.byteLength / 2;
       trace.sent.peak = Math.max(trace.sent.peak, data.peak);
@@ -174,14 +267,23 @@ function addCaption(who, text) {
 
 const ROLE = ['First partner stretches, second partner helps', 'Second partner stretches, first partner helps'];
 
+function showPaused() {
+  // The banner shows from the moment STOP is pressed (connected or not) until the coach's state
+  // says otherwise.
+  const s = state || {};
+  if (s.paused) stopShown = false;
+  const paused = Boolean(s.paused) || stopShown;
+  document.body.classList.toggle('is-paused', paused);
+  $('paused').hidden = !paused;
+  $('paused-why').textContent = s.question === 'pain' && !stopShown
+    ? 'The coach asked: how bad is it, zero to ten?'
+    : 'Partner, release. Say “resume” when you’re ready.';
+}
+
 function showState(s) {
   state = s;
   stateAt = performance.now();
-  document.body.classList.toggle('is-paused', s.paused);
-  $('paused').hidden = !s.paused;
-  $('paused-why').textContent = s.question === 'pain'
-    ? 'The coach asked: how bad is it, zero to ten?'
-    : 'Say “resume” when you’re ready.';
+  showPaused();
   if (s.routine) {
     $('routine').textContent = s.routine;
     $('step').textContent = `Step ${s.step} of ${s.steps}` + (s.side && s.side !== 'both' ? ` · ${s.side} leg` : '');
@@ -218,11 +320,17 @@ function tick() {
 // --- controls ----------------------------------------------------------------------------------
 
 $('start').addEventListener('click', start);
+$('tap').addEventListener('click', start);
 $('stop').addEventListener('click', () => {
-  flush();                 // silence now, whatever the connection does
-  sendJSON({ type: 'stop' });
+  // Silence now and show PAUSED, whatever the connection does; the coach pauses (resumable).
+  flush();
+  stopping = stopShown = true;
+  showPaused();
+  if (ready && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'stop' }));
   note('stop-button');
 });
+$('resume').addEventListener('click', () => sendJSON({ type: 'text', text: 'resume' }));
+$('end').addEventListener('click', () => sendJSON({ type: 'text', text: 'end the session' }));
 $('typing').addEventListener('submit', (ev) => {
   ev.preventDefault();
   const text = $('text').value.trim();

@@ -2,6 +2,7 @@
 // browser). Run by tests/web/test_browser.py: `node drive.mjs SCENARIO CONFIG.json`; prints one
 // JSON report on stdout; the Python test asserts on it. Waits have timeouts and a timeout is
 // reported (not thrown), so the test can say which state never came.
+import net from 'node:net';
 import { chromium } from 'playwright-core';
 
 const [scenario, configPath] = process.argv.slice(2);
@@ -27,6 +28,10 @@ async function snapshot(page, name) {
     rep: document.getElementById('rep').textContent,
     pausedVisible: !document.getElementById('paused').hidden,
     pausedText: document.getElementById('paused').innerText,
+    tapVisible: !document.getElementById('tap').hidden,
+    tapText: document.getElementById('tap').innerText,
+    startVisible: !document.getElementById('start').hidden,
+    holdPaused: document.getElementById('hold').dataset.paused || null,
     figure: (document.querySelector('#figure svg') || {}).dataset?.figure || null,
     captions: [...document.querySelectorAll('#captions li')].map((li) => [li.dataset.who, li.textContent]),
     link: document.getElementById('link').textContent,
@@ -49,6 +54,13 @@ async function reach(page, name, fn, arg, timeout) {
 }
 
 const shown = (id) => !document.getElementById(id).hidden;
+// The coach's answer to STOP: a "paused" reply captioned after the button's "STOP".
+const pausedByStop = () => {
+  const caps = [...document.querySelectorAll('#captions li')].map((li) => [li.dataset.who, li.textContent]);
+  const at = caps.findLastIndex(([who, text]) => who === 'you' && text === 'STOP');
+  return at >= 0 && caps.slice(at + 1).some(([who, text]) => who === 'coach' && /paused/i.test(text))
+    && !document.getElementById('paused').hidden;
+};
 const routineIs = (word) => document.getElementById('routine').textContent.toLowerCase().includes(word);
 
 async function voice() {
@@ -82,6 +94,9 @@ async function typed() {
   await reach(page, 'reloaded', () => document.getElementById('link').textContent.includes('resumed')
     && !document.getElementById('hold').hidden);
   report.sessionAfterReload = await page.evaluate(() => sessionStorage.getItem('stretch-coach-session'));
+  await page.click('#tap');
+  await reach(page, 'tapped', () => window.coachTrace.events.some((e) => e.type === 'mic-open')
+    && document.getElementById('tap').hidden);
   const other = await browser.newPage();
   await other.goto(cfg.url);
   await other.waitForFunction(() => window.coachTrace.events.some((e) => e.type === 'ready'));
@@ -89,9 +104,21 @@ async function typed() {
   report.otherRoutine = await other.textContent('#routine');
   report.statusTwoPages = await (await fetch(`${cfg.url}status`)).json();
   await other.close();
+  const playedBefore = await page.evaluate(() => window.coachTrace.played.samples);
   await page.click('#stop');
-  await reach(page, 'stopped', () => document.getElementById('routine').textContent.includes('Session over')
-    && document.getElementById('hold').hidden);
+  report.pausedAtOnce = await page.evaluate(() => !document.getElementById('paused').hidden);
+  await reach(page, 'stopped', pausedByStop);
+  await reach(page, 'answer-played', (n) => window.coachTrace.played.samples > n, playedBefore);
+  await reach(page, 'paused-hold', () => document.getElementById('hold').dataset.paused === 'true');
+  await page.click('#resume');
+  await reach(page, 'resumed', () => document.getElementById('paused').hidden
+    && document.getElementById('hold').dataset.paused === 'false');
+  await page.click('#stop');
+  await reach(page, 'stopped-again', () => document.getElementById('hold').dataset.paused === 'true'
+    && !document.getElementById('paused').hidden);
+  await page.click('#end');
+  await reach(page, 'ended', () => document.getElementById('routine').textContent.includes('Session over')
+    && document.getElementById('hold').hidden && document.getElementById('paused').hidden);
   await page.waitForTimeout((cfg.linger_s + 1.5) * 1000);
   report.statusAfterClose = await (await fetch(`${cfg.url}status`)).json();
 }
@@ -106,11 +133,64 @@ async function nomic() {
   await page.press('#text', 'Enter');
   await reach(page, 'typed', () => document.getElementById('routine').textContent.includes('Pick'));
   await page.click('#stop');
-  await reach(page, 'stopped', () => document.getElementById('routine').textContent.includes('Session over'));
+  await reach(page, 'stopped', pausedByStop);
+}
+
+// A TCP relay between the page and the gateway that can be cut (every connection through it
+// reset, new ones refused) and restored: a network that drops, as far as the browser can tell.
+function relay(targetPort) {
+  const open = new Set();
+  let down = false;
+  const server = net.createServer((client) => {
+    if (down) { client.destroy(); return; }
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    const end = () => { client.destroy(); upstream.destroy(); open.delete(client); open.delete(upstream); };
+    for (const s of [client, upstream]) { open.add(s); s.on('error', end); s.on('close', end); }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${server.address().port}/`,
+    cut() { down = true; for (const s of open) s.resetAndDestroy ? s.resetAndDestroy() : s.destroy(); open.clear(); },
+    restore() { down = false; },
+    close() { this.cut(); server.close(); },
+  })));
+}
+
+const capturedAt = (page, seconds) => page.waitForFunction(
+  (n) => window.coachTrace.captured >= n, seconds * 16000, { timeout: cfg.timeout_ms || 60000, polling: 50 });
+
+async function reconnect() {
+  // Typed "start"; the microphone file says "ouch" at cfg.ouch_at_s. The link is cut while the
+  // word is spoken and restored after it (times in microphone samples, not the wall clock).
+  const link = await relay(Number(new URL(cfg.url).port));
+  try {
+    const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
+    page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
+    await page.goto(link.url);
+    await page.click('#start');
+    await reach(page, 'connected', () => window.coachTrace.events.some((e) => e.type === 'ready'));
+    await page.fill('#text', 'start');
+    await page.press('#text', 'Enter');
+    await reach(page, 'choosing', () => document.getElementById('routine').textContent.includes('Pick'));
+    await capturedAt(page, cfg.cut_at_s);
+    link.cut();
+    report.cutAtSample = await page.evaluate(() => window.coachTrace.captured);
+    await reach(page, 'down', () => window.coachTrace.events.some((e) => e.type === 'link-down'));
+    await capturedAt(page, cfg.restore_at_s);
+    report.restoredAtSample = await page.evaluate(() => window.coachTrace.captured);
+    link.restore();
+    await reach(page, 'resent', () => window.coachTrace.resent.times > 0);
+    await reach(page, 'paused', shown, 'paused');
+    report.status = await (await fetch(`${cfg.url}status`)).json();
+    report.session = await page.evaluate(() => sessionStorage.getItem('stretch-coach-session'));
+  } finally {
+    link.close();
+  }
 }
 
 try {
-  await ({ voice, typed, nomic })[scenario]();
+  await ({ voice, typed, nomic, reconnect })[scenario]();
 } catch (err) {
   report.errors.push(String(err));
 } finally {

@@ -4,8 +4,10 @@
 The spoken test says "start", a routine, "next" until the hold starts, and "ouch", and checks what
 the page shows (routine, step, who acts, the hold ring with its repetition, the paused state) and
 what it played (the coach's replies as audio). The typed test drives a session from the text box,
-reloads the page mid-hold, opens a second page, and presses STOP. Screenshots of each state go to
-build/web-screenshots/.
+reloads the page mid-hold (one tap on "Tap to resume" brings sound and microphone back), opens a
+second page, and presses STOP (the coach pauses, the hold keeps its place; Resume goes on, End
+session ends it). The reconnect test cuts the link in the middle of a spoken "ouch". Screenshots
+of each state go to build/web-screenshots/.
 """
 
 from __future__ import annotations
@@ -98,13 +100,15 @@ def test_spoken_session_shows_the_hold_and_the_pause(gateway, tmp_path):
         assert (SHOTS / f"{name}.png").stat().st_size > 5000
 
 
-def test_typed_session_survives_reload_and_stop_ends_it(gateway, tmp_path):
+def test_typed_session_survives_reload_and_stop_pauses_it(gateway, tmp_path):
     quiet = speech_wav(tmp_path / "quiet.wav", [], lead_s=0.5)  # a microphone that hears a room
     r = drive("typed", {"url": gateway.url, "wav": str(quiet), "shots": str(tmp_path),
                         "texts": ["start", "standing double leg", "next", "next"],
                         "pause_ms": 1500, "linger_s": gateway.linger, "timeout_ms": 20000})
-    assert r["reached"] == {"connected": True, "hold": True, "reloaded": True, "stopped": True}, \
-        r["errors"]
+    assert r["reached"] == {"connected": True, "hold": True, "reloaded": True, "tapped": True,
+                            "stopped": True, "answer-played": True, "paused-hold": True,
+                            "resumed": True,
+                            "stopped-again": True, "ended": True}, r["errors"]
     snaps = r["snapshots"]
     before, after = snaps["hold"], snaps["reloaded"]
     assert r["session"] and r["sessionAfterReload"] == r["session"]
@@ -112,6 +116,11 @@ def test_typed_session_survives_reload_and_stop_ends_it(gateway, tmp_path):
     assert int(after["seconds"]) <= int(before["seconds"]), "the hold kept running"
     assert "resumed" in after["link"]
     assert after["captions"] == before["captions"], "the captions came back"
+    assert after["tapVisible"] and "Tap to resume" in after["tapText"], "one tap, hard to miss"
+    assert not after["startVisible"] and after["trace"]["played"]["frames"] == 0
+    assert not any(e["type"] == "mic-open" for e in after["trace"]["events"])
+    tapped = snaps["tapped"]
+    assert not tapped["tapVisible"] and tapped["holdVisible"]
 
     assert r["otherSession"] != r["session"], "a second page is a second session"
     assert "start" in r["otherRoutine"].lower(), "and it starts idle"
@@ -119,19 +128,61 @@ def test_typed_session_survives_reload_and_stop_ends_it(gateway, tmp_path):
     assert r["statusAfterClose"]["sessions"] == r["statusTwoPages"]["sessions"] - 1, \
         "the closed page's session was freed after the linger time"
 
+    assert r["pausedAtOnce"], "PAUSED shows as STOP is pressed, before the coach answers"
     stopped = snaps["stopped"]
-    assert captions_of(stopped, "you")[-1] == "stop"
-    assert not stopped["holdVisible"] and stopped["trace"]["flushes"] >= 1
+    assert captions_of(stopped, "you")[-1] == "STOP"
+    assert stopped["trace"]["flushes"] >= 1
+    assert "Partner, release" in stopped["pausedText"]
+    paused = snaps["paused-hold"]
+    assert paused["holdVisible"] and paused["pausedVisible"], "the hold is kept, paused"
+    resumed = snaps["resumed"]
+    assert captions_of(resumed, "you")[-1] == "resume" and resumed["holdVisible"]
+    assert int(resumed["seconds"]) > 0
+    ended = snaps["ended"]
+    assert captions_of(ended, "you")[-1] == "end the session"
+    assert any("Session over" in t or "for today" in t for t in captions_of(ended, "coach"))
     for snap in snaps.values():
         assert_from_domain(snap["captions"])
 
 
 def test_without_a_microphone_the_page_says_so_and_typing_and_stop_work(gateway):
+    """Typing "start", then STOP: the coach pauses (PAUSED shown) and the session stays on."""
     r = drive("nomic", {"url": gateway.url, "timeout_ms": 20000})
     assert r["reached"] == {"refused": True, "typed": True, "stopped": True}, r["errors"]
     refused = r["snapshots"]["refused"]
     assert "microphone is not available" in refused["notice"] and "STOP still works" in refused["notice"]
     assert refused["trace"]["sent"]["chunks"] == 0
     stopped = r["snapshots"]["stopped"]
-    assert captions_of(stopped, "you")[-2:] == ["start", "stop"]
+    assert captions_of(stopped, "you")[-2:] == ["start", "STOP"]
+    assert stopped["pausedVisible"] and "Partner, release" in stopped["pausedText"]
     assert_from_domain(stopped["captions"])
+
+
+def test_ouch_said_while_the_link_is_down_reaches_the_coach_after_reconnect(gateway, tmp_path):
+    """The link between the page and the gateway is cut in the middle of "ouch" (a TCP relay
+    resets it and refuses new connections) and restored after it: the page keeps the microphone
+    audio, sends what the gateway lacks on reconnect, and the coach hears the whole word."""
+    ouch_at, after = 10.0, 6.0
+    wav = speech_wav(tmp_path / "ouch.wav", [("ouch", after)], lead_s=ouch_at)
+    with wave.open(str(wav)) as w:
+        ouch_end = w.getnframes() / w.getframerate() - after
+    r = drive("reconnect", {"url": gateway.url, "wav": str(wav), "timeout_ms": 30000,
+                            "cut_at_s": ouch_at + 0.15, "restore_at_s": ouch_end + 2.0})
+    assert r["reached"] == {"connected": True, "choosing": True, "down": True, "resent": True,
+                            "paused": True}, r["errors"]
+    cut, restored = r["cutAtSample"] / 16000, r["restoredAtSample"] / 16000
+    assert ouch_at < cut < ouch_end < restored, "the link was down from within the word to after it"
+    paused = r["snapshots"]["paused"]
+    assert paused["pausedVisible"] and "zero to ten" in paused["pausedText"]
+    events = paused["trace"]["events"]
+    kinds = [e["type"] for e in events]
+    heard = next(i for i, e in enumerate(events) if e["type"] == "caption"
+                 and e.get("who") == "you" and "ouch" in e["text"].lower())
+    last_ready = max(i for i, k in enumerate(kinds) if k == "ready")
+    assert kinds.index("link-down") < last_ready < heard, "heard after the reconnect"
+    resent = paused["trace"]["resent"]
+    assert resent["lost"] == 0 and resent["samples"] >= (restored - cut) * 16000
+    row = next(p for p in r["status"]["pages"] if p["resent_samples"])
+    assert row["lost_samples"] == 0
+    assert not any("faster than real time" in (s["notice"] or "") for s in r["snapshots"].values())
+    assert_from_domain(paused["captions"])

@@ -126,14 +126,58 @@ def test_bad_frames_and_messages_are_answered_and_the_session_goes_on(gateway):
             await p.ws.send_str("not json")
             await p.send({"type": "dance"})
             await p.send(HELLO)                                     # a second hello
+            await p.send({"type": "resend", "from": -5, "samples": 10})
+            await p.send({"type": "resend", "from": 0, "samples": 10 ** 9})
             assert await p.wait(lambda: len(p.of("error", code="bad_frame")) == 3)
-            assert await p.wait(lambda: len(p.of("error", code="bad_message")) == 3)
+            assert await p.wait(lambda: len(p.of("error", code="bad_message")) == 5)
             assert "even number of bytes" in p.of("error", code="bad_frame")[0]["message"]
             await p.send({"type": "ping", "t": 7})
             assert await p.wait(lambda: p.of("pong", t=7)), "still connected"
             await p.send({"type": "text", "text": "start"})
             assert await p.wait(lambda: p.of("state", phase="choosing")), "still coached"
             assert p.closed is None
+    run(scenario())
+
+
+def test_stop_silences_and_pauses_the_coach_and_resume_goes_on(gateway):
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            p = await page(http, gateway)
+            await p.send({"type": "stop"})  # before a session: silence only, nothing to pause
+            assert await p.wait(lambda: p.of("stopped"))
+            assert p.of("stopped")[0]["paused"] is False and p.of("flush")
+            await p.send({"type": "text", "text": "start"})
+            assert await p.wait(lambda: p.of("state", phase="choosing"))
+            assert await p.wait(lambda: len(p.audio) >= 5), "the coach is speaking"
+            await p.send({"type": "stop"})
+            assert await p.wait(lambda: len(p.of("stopped")) == 2)
+            assert await p.wait(lambda: p.of("state", phase="paused"), 10), "paused, not ended"
+            kinds = [(m["type"], m.get("who"), m.get("text")) for m in p.messages]
+            stopped = len(kinds) - 1 - kinds[::-1].index(("stopped", None, None))
+            assert ("flush", None, None) in kinds[stopped - 3:stopped], "flushed, then stopped"
+            assert ("caption", "you", "STOP") in kinds[stopped + 1:]
+            answer = [t for k, who, t in kinds[stopped:] if k == "caption" and who == "coach"]
+            assert answer and "paused" in answer[0].lower(), "the coach's answer comes after"
+            await p.send({"type": "text", "text": "resume"})
+            assert await p.wait(lambda: p.of("state", phase="choosing"), 10), "resumable"
+    run(scenario())
+
+
+def test_a_message_too_big_for_the_socket_closes_it_but_not_the_session(gateway):
+    """Over the socket's limit (4 s of audio in one message) the WebSocket itself is closed with
+    1009 (aiohttp reads no further); the session lives on and the page's reconnect resumes it."""
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            p = await page(http, gateway)
+            sid = p.of("ready")[0]["session"]
+            await p.send({"type": "text", "text": "start"})
+            assert await p.wait(lambda: p.of("state", phase="choosing"))
+            await p.ws.send_bytes(b"\0\0" * (4 * SAMPLE_RATE + 1))
+            assert await p.wait(lambda: p.closed is not None, 10)
+            assert p.closed == 1009
+            q = await page(http, gateway, hello={**HELLO, "session": sid})
+            assert q.of("ready")[0]["resumed"] is True
+            assert await q.wait(lambda: q.of("state", phase="choosing")), "the session went on"
     run(scenario())
 
 
@@ -176,6 +220,53 @@ def test_faster_than_real_time_sender_is_slowed_and_nothing_is_lost(gateway, tmp
     run(scenario())
 
 
+def test_audio_kept_through_a_reconnect_is_resent_fast_and_heard_once(gateway, tmp_path):
+    """A page loses its socket in the middle of "ouch"; it reconnects with the same stream, is
+    told how much the gateway has, and resends from a little before that (overlap) as fast as
+    the socket takes it (6 s, more than the gateway queues), then goes on live: the word is heard
+    whole, once, and neither the backlog nor the live audio behind it is called too fast."""
+    from stretch_voice.audio import read_wav
+
+    pcm = read_wav(speech_wav(tmp_path / "ouch.wav", [("ouch", 6.0)], lead_s=0.5))
+    live = pcm[-2 * SAMPLE_RATE:]  # the last second again, as live audio after the backlog
+    half = int(0.7 * SAMPLE_RATE) * 2  # bytes up to 0.2 s into the word (after 0.5 s of quiet)
+    stream = "stream-of-a-test-page"
+
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            p = await page(http, gateway, hello={**HELLO, "stream": stream})
+            sid = p.of("ready")[0]["session"]
+            assert p.of("ready")[0]["heard"] == 0
+            for i in range(0, half, 640):  # a microphone's pace
+                await p.ws.send_bytes(pcm[i:i + 640])
+                await asyncio.sleep(0.02)
+            await p.ws.close()
+            q = await page(http, gateway, hello={**HELLO, "session": sid, "stream": stream})
+            heard = q.of("ready")[0]["heard"]
+            assert heard == half // 2, "a closed socket's frames were all taken"
+            start = heard - 1000  # the page may resend what the gateway has: it is dropped
+            rest = pcm[start * 2:]
+            await q.send({"type": "resend", "from": start, "samples": len(rest) // 2})
+            for i in range(0, len(rest), 640):
+                await q.ws.send_bytes(rest[i:i + 640])
+            for i in range(0, len(live), 640):  # a microphone's pace
+                await q.ws.send_bytes(live[i:i + 640])
+                await asyncio.sleep(0.02)
+            assert await q.wait(lambda: q.of("caption", who="you"), 30), "the word was heard"
+            assert "ouch" in q.of("caption", who="you")[-1]["text"].lower()
+            assert await q.wait(lambda: q.of("state", phase="paused"), 10)
+            total = (len(pcm) + len(live)) // 2
+
+            def row() -> dict:
+                return next(r for r in gateway.status()["pages"] if r["resent_samples"])
+            assert await q.wait(lambda: row()["received_samples"] >= total, 10)
+            assert row()["received_samples"] == total, "every sample fed exactly once"
+            assert row()["lost_samples"] == 0
+            assert not q.of("warning", code="too_fast"), "a resent backlog is not a fast sender"
+            await q.ws.close()
+    run(scenario())
+
+
 def test_reconnect_resumes_the_session_and_closing_frees_it(gateway):
     async def scenario() -> None:
         async with aiohttp.ClientSession() as http:
@@ -186,7 +277,8 @@ def test_reconnect_resumes_the_session_and_closing_frees_it(gateway):
             before = gateway.status()["sessions"]
             await p.ws.close()
             q = await page(http, gateway, hello={**HELLO, "session": sid})
-            assert q.of("ready")[0] == {"type": "ready", "session": sid, "resumed": True}
+            assert q.of("ready")[0] == {"type": "ready", "session": sid, "resumed": True,
+                                        "heard": 0}
             assert await q.wait(lambda: q.of("caption", who="you", text="start")), "captions back"
             assert await q.wait(lambda: q.of("state", phase="choosing")), "state back"
             await q.ws.close()
