@@ -111,7 +111,7 @@ def test_mild_pain_lets_them_resume_gentler():
 def test_pause_freezes_the_hold_and_resume_continues_with_the_remainder():
     state, _ = started_hold("seated_single_leg")
     state, eff = run(state, C.PAUSE, now=T0 + 10)
-    assert state.phase == M.PAUSED and said(eff) == ["utter_paused"]
+    assert state.phase == M.PAUSED and said(eff) == ["utter_paused_release"]
     assert any(isinstance(e, M.Cancel) for e in eff)
     state, eff = run(state, C.NEXT_STEP, now=T0 + 100)
     assert said(eff) == ["utter_still_paused"] and state.step == hold_step("seated_single_leg")
@@ -193,8 +193,10 @@ def test_safety_requests_are_answered_in_every_state(state, safety_event):
     expected_first = {
         C.DISCOMFORT: ("utter_discomfort_stop", "utter_pain_ask_again"),
         C.TOO_MUCH_PRESSURE: ("utter_ease_off",),
-        C.STOP_SESSION: ("utter_summary", "utter_summary_empty", "utter_stopped"),
-        C.PAUSE: ("utter_paused", "utter_pain_ask_again", "utter_still_paused"),
+        C.STOP_SESSION: ("utter_stop_release", "utter_summary", "utter_summary_empty",
+                         "utter_stopped"),
+        C.PAUSE: ("utter_paused_release", "utter_paused", "utter_pain_ask_again",
+                  "utter_still_paused"),
     }[safety_event]
     assert first in expected_first
     assert after.question != M.CONFIRM_HARDER  # a safety request closes a harder question
@@ -212,6 +214,18 @@ def test_stop_summarises_routines_and_sides():
         "first partner: the seated single leg stretch on both legs and the standing double leg "
         "stretch; second partner: the kneeling single leg stretch on the right leg"
     )
+
+
+def test_stop_or_pause_mid_step_tells_the_partner_to_release_first():
+    for event, then in ((C.STOP_SESSION, "utter_summary_empty"), (C.PAUSE, None)):
+        state, _ = started_hold("seated_single_leg")
+        _, eff = run(state, event)
+        first = "utter_stop_release" if event == C.STOP_SESSION else "utter_paused_release"
+        assert said(eff)[0] == first
+        if then:
+            assert said(eff)[1:] == [then]
+    state, eff = run(M.State(phase=M.CHOOSING), C.PAUSE)  # nobody is stretching: no release
+    assert "utter_paused_release" not in said(eff)
 
 
 def test_stop_with_nothing_done():

@@ -129,8 +129,9 @@ def _pause(t: _Turn, e: Event) -> None:
     if t.s.phase == PAUSED:
         t.nudge()
         return
+    active = t.s.phase == ACTIVE
     _enter_pause(t)
-    t.say("utter_paused")
+    t.say("utter_paused_release" if active else "utter_paused")
 
 
 def _enter_pause(t: _Turn) -> None:
@@ -177,6 +178,8 @@ def _stop(t: _Turn, e: Event) -> None:
     s = t.s
     t.cancel_timer()
     if s.phase in (ACTIVE, CHOOSING, PAUSED):
+        if s.phase == ACTIVE:  # someone may be mid-stretch: release before anything else
+            t.say("utter_stop_release")
         done = s.done
         s.phase, s.question, s.paused_from = ENDED, None, None
         if done:
