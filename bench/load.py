@@ -250,7 +250,8 @@ def main() -> int:
         print(f"PostgreSQL or Redis unreachable, skipping their set-ups: {why}", file=sys.stderr)
         setups = [s for s in setups if not s.startswith(("pg", "cluster"))]
     prefix = f"load-{time.time_ns():x}-"
-    results = {}
+    results: dict = {}
+    failed: dict = {}
     with tempfile.TemporaryDirectory(prefix="stretch-load-") as tmp:
         bot = None
         if "stock" in setups:
@@ -258,22 +259,29 @@ def main() -> int:
                 bot = Path(args.stock_dir)
             else:
                 print("making the stock bot (rasa init --no-prompt) ...", file=sys.stderr)
-                bot = make_stock_bot(Path(tmp) / "stock")
+                bot = make_stock_bot(Path(tmp) / "stock-bot")
         for name in setups:
             kind, start, kwargs, what = SETUPS[name]
             workdir = Path(tmp) / name
             workdir.mkdir()
             print(f"{name}: {what}", file=sys.stderr, flush=True)
-            with start(workdir=workdir, bot=bot, prefix=prefix, **kwargs) as url:
-                results[name] = {"what": what, "phases": run_setup(name, url, kind, args, prefix)}
+            try:
+                with start(workdir=workdir, bot=bot, prefix=prefix, **kwargs) as url:
+                    results[name] = {"what": what,
+                                     "phases": run_setup(name, url, kind, args, prefix)}
+            except Exception as e:  # noqa: BLE001 - report it, go on with the other set-ups
+                failed[name] = f"{type(e).__name__}: {e}"[:2000]
+                print(f"{name} FAILED: {failed[name]}", file=sys.stderr, flush=True)
     report(results, args)
+    for name, why in failed.items():
+        print(f"\n{name}: FAILED, not measured: {why.splitlines()[0]}")
     cost = patch_costs()
     print("\nper call, Rasa's own against the cached one (components/action_calls.py, event_types.py)")
     for case, (rasa, cached) in cost.items():
         print(f"  {case:30} Rasa {rasa:7.2f} ms   cached {cached:6.2f} ms   x{rasa / cached:.0f}")
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({"args": {k: v for k, v in vars(args).items()},
-                                   "results": results, "patch_ms": cost}, indent=1))
+                                   "results": results, "failed": failed, "patch_ms": cost}, indent=1))
     print(f"\n{RESULTS}")
     return 0
 

@@ -34,6 +34,9 @@ REDIS_LOCK = ("lock_store:\n  type: redis\n  url: \"{host}\"\n  port: {port}\n  
               else "")
 
 
+STOCK_ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false"}
+
+
 def free_ports(n: int) -> list[int]:
     socks = [socket.socket() for _ in range(n)]
     for s in socks:
@@ -58,13 +61,15 @@ def delete_conversations(prefix: str) -> int:
 def make_stock_bot(where: Path) -> Path:
     """Rasa's stock bot: `rasa init --no-prompt` (writes the project and trains it; nothing is
     downloaded). Returns its folder."""
-    where.mkdir(parents=True, exist_ok=True)
+    bot = where / "bot"
+    bot.mkdir(parents=True, exist_ok=True)   # --no-prompt wants it to exist
     log = where / "init.log"
     with log.open("wb") as out:
-        subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(where / "bot")],
-                       cwd=where, stdout=out, stderr=subprocess.STDOUT, check=True,
-                       env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    return where / "bot"
+        done = subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(bot)],
+                              cwd=where, stdout=out, stderr=subprocess.STDOUT, env=STOCK_ENV)
+    if done.returncode != 0:
+        raise RuntimeError(f"rasa init failed:\n{log.read_text()[-3000:]}")
+    return bot
 
 
 @contextlib.contextmanager
@@ -76,7 +81,7 @@ def stock(bot: Path, workdir: Path, **_: object) -> Iterator[str]:
         [str(BIN / "rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port),
          "-m", str(bot / "models")],
         cwd=bot, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        env=STOCK_ENV)
     try:
         wait_for(f"http://127.0.0.1:{port}/status", proc, log)
         yield f"http://127.0.0.1:{port}"
