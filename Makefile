@@ -42,7 +42,7 @@ bench-web:  ## web page benchmark: speech to reply audio in headless chromium, a
 bench-turns:  ## cost of a turn at turn 10, 100 and 500 over REST and socket.io, holds running (~5 min)
 	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/turn_cost.py
 
-bench-load:  ## load: ours vs the stock `rasa init` bot, people-paced and closed loop, SQLite/PostgreSQL/cluster
+bench-load:  ## ours vs the stock `rasa init` bot under load: paced and closed loop, SQLite/PostgreSQL/cluster (~15 min)
 	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/load.py $(LOAD_ARGS)
 
 lint:  ## ruff
