@@ -21,9 +21,10 @@ scripts/cluster.sh), one after the other on the same machine:
 Our people follow a coaching session (bench/turn_cost.py's script: "start", "let's do the seated
 one", then "next", "how long left", "hold it longer", ... with holds running in real time); the stock
 bot's people greet, tell their mood and say goodbye. An error is a failed request, a status other
-than 200, an empty answer or the coach's trouble line. Prints a table (ratios against the stock bot
-and against the first of our set-ups) and writes results/load.json. Figures for a shared 2-core
-machine, where the load generator runs too: compare within one run, never across runs.
+than 200, an empty answer or one of the coach's fault lines (utter_fault_*: a failed or timed-out
+action, a store down). Prints a table (ratios against the stock bot and against the first of our
+set-ups) and writes results/load.json. Figures for a shared 2-core machine, where the load
+generator runs too: compare within one run, never across runs.
 """
 
 from __future__ import annotations
@@ -40,12 +41,17 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import aiohttp
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import turn_cost  # noqa: E402
 from bench.load_setups import SETUPS, check_stores, make_stock_bot  # noqa: E402
-from components.channels import TROUBLE  # noqa: E402
+from devtools.servers import ROOT  # noqa: E402
 
+# The coach's fault lines (the action server failed or took over STRETCH_ACTION_TIMEOUT, a store is
+# down): under load, any of them is an error.
+FAULT_LINES = {v["text"] for name, variants in yaml.safe_load((ROOT / "domain.yml").read_text())[
+    "responses"].items() if name.startswith("utter_fault_") for v in variants}
 STOCK_SCRIPT = ["hello", "I am sad", "yes", "great", "are you a bot?", "goodbye"]
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "load.json"
 
@@ -70,8 +76,8 @@ async def turn(http: aiohttp.ClientSession, url: str, person: Person, stats: dic
             stats["errors"][f"HTTP {r.status}"] = stats["errors"].get(f"HTTP {r.status}", 0) + 1
         elif not texts:
             stats["errors"]["silent"] = stats["errors"].get("silent", 0) + 1
-        elif TROUBLE in texts:
-            stats["errors"]["trouble"] = stats["errors"].get("trouble", 0) + 1
+        elif FAULT_LINES & set(texts):
+            stats["errors"]["fault line"] = stats["errors"].get("fault line", 0) + 1
     except (aiohttp.ClientError, asyncio.TimeoutError) as e:
         name = type(e).__name__
         stats["errors"][name] = stats["errors"].get(name, 0) + 1
