@@ -1,5 +1,5 @@
 # Stretch Coach. `make run` starts the assistant from nothing; `make test` runs every test the same way.
-.PHONY: help install run voice web cluster test test-fast validate train eval bench bench-web bench-turns lint clean
+.PHONY: help install run voice web cluster test test-fast validate train eval bench bench-web bench-turns bench-load lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -41,6 +41,9 @@ bench-web:  ## web page benchmark: speech to reply audio in headless chromium, a
 
 bench-turns:  ## cost of a turn at turn 10, 100 and 500 over REST and socket.io, holds running (~5 min)
 	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/turn_cost.py
+
+bench-load:  ## ours vs the stock `rasa init` bot under load: paced and closed loop, SQLite/PostgreSQL/cluster (~15 min)
+	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/load.py $(LOAD_ARGS)
 
 lint:  ## ruff
 	.venv/bin/python -m ruff check stretch_coach stretch_chat stretch_voice stretch_web devtools actions components tests bench scripts

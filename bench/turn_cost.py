@@ -47,8 +47,10 @@ def script(turns: int):
         yield OPENING[i] if i < len(OPENING) else next(loop)
 
 
-def rest_turns(servers: Servers, turns: int) -> list:
-    sender, times = f"bench-rest-{time.time_ns()}", []
+def rest_turns(servers: Servers, turns: int, sender: str = "") -> list:
+    """The latency (s) of each of ``turns`` REST turns of one conversation (bench/load.py uses it too:
+    ``servers`` needs only a ``url``)."""
+    sender, times = sender or f"bench-rest-{time.time_ns()}", []
     with requests.Session() as http:
         for text in script(turns):
             t0 = time.perf_counter()

@@ -35,6 +35,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+import components.action_calls  # noqa: F401 - bounded wait on the action server, cached validator
+import components.event_types  # noqa: F401 - Rasa's event lookup by name, cached
 from components.stores import STORE_DOWN
 from stretch_coach import contract as C
 

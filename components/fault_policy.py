@@ -31,6 +31,8 @@ from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+import components.action_calls  # noqa: F401 - a hung action server counts as down (after seconds)
+
 
 def _ran(event: Any, domain: Domain) -> bool:
     return isinstance(event, ActionExecuted) and event.action_name in domain.user_actions

@@ -52,7 +52,9 @@ class Servers:
     channels), both on 127.0.0.1."""
 
     def __init__(self, workdir: Path, rasa_port: int, actions_port: int,
-                 time_scale: Optional[str] = None) -> None:
+                 time_scale: Optional[str] = None, stores: Optional[str] = None) -> None:
+        """``stores``: endpoints.yml text for the tracker store and lock store, in place of the
+        default (this instance's own SQLite file, Rasa's in-memory lock store)."""
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.rasa_port, self.actions_port = rasa_port, actions_port
@@ -66,8 +68,8 @@ class Servers:
         (self.workdir / "endpoints.yml").write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
             f"  enable_selective_domain: true\n"
-            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n"
-            f"  db: {self.workdir / 'tracker.db'}\n")
+            + (stores or f"tracker_store:\n  type: SQL\n  dialect: sqlite\n"
+                         f"  db: {self.workdir / 'tracker.db'}\n"))
         (self.workdir / "credentials.yml").write_text((ROOT / "credentials.yml").read_text())
         self.actions: Optional[subprocess.Popen] = None
         self.rasa: Optional[subprocess.Popen] = None
