@@ -90,7 +90,8 @@ class Servers:
         if not MODEL.exists():
             raise RuntimeError("no trained model: run scripts/setup.sh (make install) first")
         self.rasa, log = self._spawn("rasa", [
-            str(BIN / "rasa"), "run", "--enable-api", "--auth-token", self.token,
+            # "--auth-token=T", not "--auth-token T": a random token may start with "-"
+            str(BIN / "rasa"), "run", "--enable-api", f"--auth-token={self.token}",
             "-i", self.host, "-m", str(MODEL), "-p", str(self.rasa_port),
             "--endpoints", str(self.workdir / "endpoints.yml"),
             "--credentials", str(self.workdir / "credentials.yml"),

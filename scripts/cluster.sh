@@ -99,7 +99,7 @@ EOF
   SANIC_HOST=127.0.0.1 .venv/bin/python -m rasa_sdk --actions actions -p "$actions" \
     >"$CLUSTER_DIR/actions-$n.log" 2>&1 &
   PIDS+=($!); echo $! >"$CLUSTER_DIR/actions-$n.pid"
-  .venv/bin/rasa run --enable-api --auth-token "$STRETCH_API_TOKEN" -i 127.0.0.1 \
+  .venv/bin/rasa run --enable-api --auth-token="$STRETCH_API_TOKEN" -i 127.0.0.1 \
     -m models/current.tar.gz -p "$rasa" \
     --endpoints "$endpoints" --credentials credentials.yml >"$CLUSTER_DIR/rasa-$n.log" 2>&1 &
   PIDS+=($!); echo $! >"$CLUSTER_DIR/rasa-$n.pid"

@@ -37,7 +37,7 @@ export STRETCH_API_TOKEN=${STRETCH_API_TOKEN:-$(.venv/bin/python -c 'import secr
 SANIC_HOST=127.0.0.1 .venv/bin/python -m rasa_sdk --actions actions -p "$ACTIONS_PORT" \
   >build/logs/actions.log 2>&1 &
 ACTIONS_PID=$!
-.venv/bin/rasa run --enable-api --auth-token "$STRETCH_API_TOKEN" -i "$STRETCH_HOST" \
+.venv/bin/rasa run --enable-api --auth-token="$STRETCH_API_TOKEN" -i "$STRETCH_HOST" \
   -m models/current.tar.gz -p "$RASA_PORT" \
   --endpoints "$endpoints" --credentials credentials.yml >build/logs/rasa.log 2>&1 &
 RASA_PID=$!
