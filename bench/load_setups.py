@@ -11,13 +11,12 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import socket
 import subprocess
 import time
 from pathlib import Path
 from typing import Iterator
 
-from devtools.servers import BIN, ROOT, Servers, stop_process, wait_for
+from devtools.servers import BIN, ROOT, Servers, free_ports, stop_process, wait_for
 
 PG = dict(host=os.environ.get("PGHOST", "127.0.0.1"), port=int(os.environ.get("PGPORT", "5432")),
           dbname=os.environ.get("PGDATABASE", "test"), user=os.environ.get("PGUSER", "postgres"),
@@ -35,16 +34,6 @@ REDIS_LOCK = ("lock_store:\n  type: redis\n  url: \"{host}\"\n  port: {port}\n  
 
 
 STOCK_ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false"}
-
-
-def free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 def delete_conversations(prefix: str) -> int:

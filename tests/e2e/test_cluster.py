@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from devtools.servers import MODEL, ROOT, stop_process
+from devtools.servers import MODEL, ROOT, free_ports, stop_process
 
 PG = dict(host=os.environ.get("PGHOST", "127.0.0.1"), port=int(os.environ.get("PGPORT", "5432")),
           dbname=os.environ.get("PGDATABASE", "test"), user=os.environ.get("PGUSER", "postgres"),
@@ -44,16 +44,6 @@ def _unreachable() -> str:
 
 REASON = _unreachable()
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(bool(REASON), reason=REASON)]
-
-
-def free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 class Cluster:
