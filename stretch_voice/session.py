@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional
 
 from . import SAMPLE_RATE, SAMPLE_WIDTH
-from .recognizer import EXPECT_RATING, Transcript
+from .recognizer import EXPECT_RATING, EXPECT_ROUTINE, Transcript
 from .safety_words import words
 from .vad import FRAME_BYTES, FRAME_MS, Utterance, UtteranceDetector
 
@@ -48,6 +48,20 @@ RATING_QUESTION = "zero to ten"
 """Every coach message that asks for a pain rating says this (``utter_ask_pain`` and
 ``utter_pain_ask_again``; a test checks the domain). While the last message said it, the next
 utterance is transcribed with ratings in Whisper's prompt (a bare "three" comes out as "3")."""
+
+ROUTINE_QUESTIONS = ("which routine?", "pick a routine")
+"""Every coach message that asks which routine says one of these (``utter_choose_routine``; a test
+checks the domain). The next utterance is transcribed with the routines' names in the prompt."""
+
+
+def expectation(text: str) -> Optional[str]:
+    """What a coach message asks the next utterance to be: a rating, a routine, or anything."""
+    lowered = text.lower()
+    if RATING_QUESTION in lowered:
+        return EXPECT_RATING
+    if any(q in lowered for q in ROUTINE_QUESTIONS):
+        return EXPECT_ROUTINE
+    return None
 
 
 @dataclass
@@ -147,7 +161,7 @@ class VoiceSession:
                 if turn.first_reply is None:
                     turn.first_reply = self.clock()
                 turn.replies.append(text)
-            self._expect = EXPECT_RATING if RATING_QUESTION in text.lower() else None
+            self._expect = expectation(text)
         self.speaker.say(text)
 
     def _on_audio(self, text: str, speech: Any, t: float) -> None:

@@ -158,6 +158,8 @@ class PageSession:
         self._refresh_soon()
 
     def _turn(self, turn: Turn) -> None:
+        log.info("page %s heard %r: %s (%.0f ms)", self.sid[:8], turn.transcript, turn.action,
+                 turn.recognition_ms)
         if turn.action in ("sent", "barge-in", "reprompt"):
             text = turn.transcript if turn.action != "reprompt" else "(not understood)"
             self._caption("you", text, action=turn.action,

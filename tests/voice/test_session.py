@@ -22,8 +22,8 @@ if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
 from stretch_voice import SAMPLE_RATE  # noqa: E402
 from devtools.audio_gen import add_noise, concat_with_silence, synthesize  # noqa: E402
 from stretch_voice.mic import resample  # noqa: E402
-from stretch_voice.recognizer import EXPECT_RATING, Transcript  # noqa: E402
-from stretch_voice.session import (FALLBACK_MESSAGE, RATING_QUESTION,  # noqa: E402
+from stretch_voice.recognizer import EXPECT_RATING, EXPECT_ROUTINE, Transcript  # noqa: E402
+from stretch_voice.session import (FALLBACK_MESSAGE, RATING_QUESTION, ROUTINE_QUESTIONS,  # noqa: E402
                                    VoiceSession, feed_realtime)
 from stretch_voice.speaker import Speaker  # noqa: E402
 from stretch_voice.tts import Player  # noqa: E402
@@ -243,3 +243,33 @@ def test_every_rating_question_of_the_coach_says_the_marker() -> None:
     # every one of them asks for a rating (the next utterance is then transcribed as one)
     assert {"utter_ask_pain", "utter_pain_ask_again"} <= asking
     assert all("pain" in n for n in asking), asking
+
+
+def test_after_the_coach_asks_which_routine_the_answer_is_transcribed_as_one() -> None:
+    rec = Scripted(ok("Standing double leg."))
+    session, sent = make(rec)
+    session.on_coach("Which routine? Kneeling single leg, seated single leg, standing double leg, "
+                     "or the wrist pull.")
+    session.speaker.wait_idle(5)
+    feed(session, speech("standing double leg") + room(1.0))
+    assert sent == ["Standing double leg."] and set(rec.expects) == {EXPECT_ROUTINE}
+    session.on_coach("Standing double leg stretch. Step 1 of 3.")
+    session.speaker.wait_idle(5)
+    n = len(rec.expects)
+    rec.results, rec.calls = [ok("next step")], []
+    feed(session, speech("next step") + room(1.0))
+    assert rec.expects[n:] and set(rec.expects[n:]) == {None}
+
+
+def test_every_routine_question_of_the_coach_says_a_marker() -> None:
+    import yaml
+
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    responses = yaml.safe_load((root / "domain.yml").read_text())["responses"]
+    for variant in responses["utter_choose_routine"]:
+        assert any(q in variant["text"].lower() for q in ROUTINE_QUESTIONS), variant
+    asking = {n for n, vs in responses.items() for v in vs
+              if any(q in v.get("text", "").lower() for q in ROUTINE_QUESTIONS)}
+    assert asking == {"utter_choose_routine"}, asking
