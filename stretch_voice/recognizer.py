@@ -72,6 +72,12 @@ SAFETY_CANDIDATES = ("Stop.", "Ow.", "Ouch.", "That hurts.", "It hurts.", "Too m
 """What the safety ear scores against every short transcript (the short safety phrases people say).
 "My hamstring hurts." and the like were tried: on the tuning clips they won nothing back."""
 
+ALIGN_FRAMES = 2
+"""``num_frames`` of ``Whisper.align``: it only sizes the timestamp alignment (a DTW over the
+cross-attention), which the safety ear does not use; the token probabilities are the same
+(measured identical at 1,000, 300, 50 and 2 frames; a test checks). The second look took 80 ms
+with the window's 1,000 frames and 62 ms with 2 (Intel Xeon, 2 cores)."""
+
 
 @dataclass(frozen=True)
 class RecognizerConfig:
@@ -241,7 +247,7 @@ class Recognizer:
         batch = self._ct2.StorageView.from_array(
             np.ascontiguousarray(np.repeat(enc, len(texts), axis=0)))
         start = [*self._tok.sot_sequence, self._tok.no_timestamps]
-        aligned = self._wm.model.align(batch, start, tokens, self._frames)
+        aligned = self._wm.model.align(batch, start, tokens, ALIGN_FRAMES)
         return [float(np.mean(np.log(np.maximum(a.text_token_probs, 1e-9)))) for a in aligned]
 
     def second_look_scores(self, pcm: bytes

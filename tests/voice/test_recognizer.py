@@ -86,3 +86,23 @@ def test_room_noise_is_not_transcribed_as_a_command(rec: Recognizer) -> None:
     quiet = np.zeros(SAMPLE_RATE, dtype=np.int16)
     t = rec.transcribe(add_noise(quiet, np.random.default_rng(3)).astype("<i2").tobytes())
     assert t.noise or t.rejected or t.safety, t.as_dict()  # never a command that moves on
+
+
+def test_the_safety_ears_scores_do_not_depend_on_the_alignment_frames(rec: Recognizer) -> None:
+    """The second look passes ALIGN_FRAMES (not the window's) to Whisper.align: faster, and the
+    token probabilities it uses are the same."""
+    from stretch_voice import recognizer as r
+
+    for phrase in ("ease off", "next step"):
+        pcm = synthesize(phrase, "flite:awb", 160).pcm
+        encoded, hyps, _ = rec._decode(pcm, rec._prompts[None])
+        fast = rec._scores(encoded, hyps[0][0])
+        saved = r.ALIGN_FRAMES
+        try:
+            r.ALIGN_FRAMES = rec.config.window_s * 100
+            full = rec._scores(encoded, hyps[0][0])
+        finally:
+            r.ALIGN_FRAMES = saved
+        assert fast.keys() == full.keys() and len(fast) >= 10
+        for text, score in full.items():
+            assert fast[text] == pytest.approx(score, abs=1e-6), text
