@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from devtools.audio_gen import add_noise, synthesize  # noqa: E402
-from devtools.servers import Servers, stop_process  # noqa: E402
+from devtools.servers import Servers, free_port, free_ports, stop_process  # noqa: E402
 from stretch_voice import SAMPLE_RATE  # noqa: E402
 from stretch_voice.audio import write_wav  # noqa: E402
 from stretch_voice.speech_cache import DEFAULT_DIR  # noqa: E402
@@ -52,12 +51,6 @@ CHUNK = 320          # samples per microphone chunk the page sends
 CHUNK_MS = 20
 TARGET_MS = 350      # the target for one page
 LIMIT_MS = 1000      # the concurrency limit: median past this
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def speech_file(path: Path, n: int, gap_s: float) -> tuple[Path, list[int]]:
@@ -193,7 +186,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="web-bench-"))
     wav, ends = speech_file(work / "talk.wav", args.utterances, args.gap)
     listen_ms = int((0.5 + args.utterances * (args.gap + 1.2) + 3) * 1000)
-    servers = Servers(work / "servers", free_port(), free_port(), "1").start()
+    servers = Servers(work / "servers", *free_ports(2), "1").start()
     plan = [("synthesised", "none", args.synthesised_pages), ("recorded", str(DEFAULT_DIR),
                                                               args.pages)]
     rows: list[dict[str, Any]] = []

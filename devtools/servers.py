@@ -48,6 +48,11 @@ def stop_process(proc: Optional[subprocess.Popen]) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def free_port() -> int:
+    """A port free on 127.0.0.1 right now."""
+    return free_ports(1)[0]
+
+
 def free_ports(n: int) -> list[int]:
     """n ports free on 127.0.0.1 right now (all held open together, so they differ)."""
     socks = [socket.socket() for _ in range(n)]

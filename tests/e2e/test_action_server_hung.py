@@ -12,17 +12,11 @@ import time
 import pytest
 import requests
 
-from devtools.servers import Servers
+from devtools.servers import Servers, free_ports
 from tests.e2e.conftest import TIME_SCALE
 from tests.e2e.test_action_server_down import coach, into_a_hold, say, texts
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class HungServer:
@@ -66,7 +60,7 @@ class HungServer:
 
 @pytest.fixture(scope="module")
 def own_servers(tmp_path_factory):
-    s = Servers(tmp_path_factory.mktemp("hung-servers"), free_port(), free_port(), TIME_SCALE)
+    s = Servers(tmp_path_factory.mktemp("hung-servers"), *free_ports(2), TIME_SCALE)
     try:
         yield s.start()
     finally:

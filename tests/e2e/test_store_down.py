@@ -16,7 +16,7 @@ import requests
 import yaml
 
 from components.channels import TROUBLE
-from devtools.servers import ROOT, Servers
+from devtools.servers import ROOT, Servers, free_port, free_ports
 from test_socketio_holds import SocketUser
 
 REDIS = (os.environ.get("REDIS_HOST", "127.0.0.1"), int(os.environ.get("REDIS_PORT", "6379")))
@@ -35,12 +35,6 @@ def _down() -> str:
 
 REASON = _down()
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(bool(REASON), reason=REASON)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Gate:
@@ -114,7 +108,7 @@ def pg_gate():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, gate, pg_gate):
     """A Rasa server as `make cluster` configures one, its Redis and PostgreSQL behind gates."""
-    s = Servers(tmp_path_factory.mktemp("store-gates"), free_port(), free_port())
+    s = Servers(tmp_path_factory.mktemp("store-gates"), *free_ports(2))
     (s.workdir / "endpoints.yml").write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{s.actions_port}/webhook"\n'
         "  enable_selective_domain: true\n"

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from devtools.servers import MODEL, Servers
-from web_harness import TIME_SCALE, Gateway, free_port
+from devtools.servers import MODEL, Servers, free_port, free_ports
+from web_harness import TIME_SCALE, Gateway
 
 @pytest.fixture(scope="session")
 def web_servers(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("no trained model: run scripts/setup.sh (make install) first")
-    s = Servers(tmp_path_factory.mktemp("web-servers"), free_port(), free_port(), TIME_SCALE)
+    s = Servers(tmp_path_factory.mktemp("web-servers"), *free_ports(2), TIME_SCALE)
     try:
         s.start()
         yield s

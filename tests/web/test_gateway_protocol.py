@@ -19,7 +19,8 @@ import pytest
 import requests
 
 from stretch_voice import SAMPLE_RATE
-from web_harness import Gateway, free_port, speech_wav
+from devtools.servers import free_ports
+from web_harness import Gateway, speech_wav
 
 pytestmark = [pytest.mark.e2e, pytest.mark.web]
 
@@ -293,8 +294,8 @@ def test_https_serves_the_page_with_a_self_signed_certificate(web_servers, tmp_p
                     "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)
-    https = free_port()
-    g = Gateway(web_servers.url, tmp_path, free_port(), linger=1.0,
+    https, port = free_ports(2)
+    g = Gateway(web_servers.url, tmp_path, port, linger=1.0,
                 extra=["--cert", str(cert), "--key", str(key), "--https-host", "127.0.0.1",
                        "--https-port", str(https)], token=web_servers.token)
     try:
@@ -317,7 +318,8 @@ def test_https_serves_the_page_with_a_self_signed_certificate(web_servers, tmp_p
 
 
 def test_coach_down_is_a_clear_error_and_the_gateway_stays_up(tmp_path):
-    g = Gateway(f"http://127.0.0.1:{free_port()}", tmp_path, free_port(), linger=1.0,
+    rasa, port = free_ports(2)
+    g = Gateway(f"http://127.0.0.1:{rasa}", tmp_path, port, linger=1.0,
                 extra=["--connect-timeout", "2"])
     try:
         async def scenario() -> Page:

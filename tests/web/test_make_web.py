@@ -13,15 +13,15 @@ import pytest
 import requests
 
 from devtools.servers import ROOT
-from web_harness import free_port
+from devtools.servers import free_ports
 
 pytestmark = [pytest.mark.e2e, pytest.mark.web]
 
 
 def test_make_web_serves_the_page_and_ctrl_c_stops_everything(tmp_path):
-    port, rasa, actions = free_port(), free_port(), free_port()
+    port, rasa, actions, https = free_ports(4)
     env = {**os.environ, "RASA_PORT": str(rasa), "ACTIONS_PORT": str(actions),
-           "WEB_PORT": str(port), "WEB_HTTPS_PORT": str(free_port()),
+           "WEB_PORT": str(port), "WEB_HTTPS_PORT": str(https),
            "STRETCH_DB": str(tmp_path / "tracker.db"),  # not the checkout's conversations
            "STRETCH_API_TOKEN": "make-web-test-token"}
     proc = subprocess.Popen(["make", "web"], cwd=ROOT, env=env, stdout=subprocess.PIPE,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -59,13 +58,6 @@ class Gateway:
 
     def stop(self) -> None:
         stop_process(self.proc)
-
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def speech_wav(path: Path, script: Sequence[tuple[str, float]], lead_s: float = 0.5) -> Path:
