@@ -23,8 +23,7 @@ from stretch_voice import SAMPLE_RATE  # noqa: E402
 from devtools.audio_gen import add_noise, concat_with_silence, synthesize  # noqa: E402
 from stretch_voice.mic import resample  # noqa: E402
 from stretch_voice.recognizer import EXPECT_RATING, EXPECT_ROUTINE, Transcript  # noqa: E402
-from stretch_voice.session import (FALLBACK_MESSAGE, RATING_QUESTION, ROUTINE_QUESTIONS,  # noqa: E402
-                                   VoiceSession, feed_realtime)
+from stretch_voice.session import FALLBACK_MESSAGE, VoiceSession, expectation, feed_realtime  # noqa: E402
 from stretch_voice.speaker import Speaker  # noqa: E402
 from stretch_voice.tts import Player  # noqa: E402
 
@@ -228,23 +227,6 @@ def test_after_the_coach_asks_for_a_rating_the_answer_is_transcribed_as_one() ->
     assert rec.expects[n:] and set(rec.expects[n:]) == {None}
 
 
-def test_every_rating_question_of_the_coach_says_the_marker() -> None:
-    import yaml
-
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    responses = yaml.safe_load((root / "domain.yml").read_text())["responses"]
-    for name in ("utter_ask_pain", "utter_pain_ask_again"):
-        for variant in responses[name]:
-            assert RATING_QUESTION in variant["text"].lower(), (name, variant)
-    asking = {n for n, vs in responses.items() for v in vs
-              if RATING_QUESTION in v.get("text", "").lower()}
-    # every one of them asks for a rating (the next utterance is then transcribed as one)
-    assert {"utter_ask_pain", "utter_pain_ask_again"} <= asking
-    assert all("pain" in n for n in asking), asking
-
-
 def test_after_the_coach_asks_which_routine_the_answer_is_transcribed_as_one() -> None:
     rec = Scripted(ok("Standing double leg."))
     session, sent = make(rec)
@@ -261,15 +243,23 @@ def test_after_the_coach_asks_which_routine_the_answer_is_transcribed_as_one() -
     assert rec.expects[n:] and set(rec.expects[n:]) == {None}
 
 
-def test_every_routine_question_of_the_coach_says_a_marker() -> None:
+@pytest.mark.parametrize("expect, asking", [
+    (EXPECT_RATING, {"utter_ask_pain", "utter_pain_ask_again", "utter_ask_pain_confirm",
+                     "utter_pain_off_scale"}),
+    (EXPECT_ROUTINE, {"utter_choose_routine"}),
+])
+def test_the_coachs_questions_set_what_the_next_utterance_is_heard_as(expect, asking) -> None:
+    """Every variation of the domain's responses that ask for a rating (or a routine) says the
+    marker the voice loop looks for, and no other response does."""
     import yaml
 
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
     responses = yaml.safe_load((root / "domain.yml").read_text())["responses"]
-    for variant in responses["utter_choose_routine"]:
-        assert any(q in variant["text"].lower() for q in ROUTINE_QUESTIONS), variant
-    asking = {n for n, vs in responses.items() for v in vs
-              if any(q in v.get("text", "").lower() for q in ROUTINE_QUESTIONS)}
-    assert asking == {"utter_choose_routine"}, asking
+    for name in asking:
+        for variant in responses[name]:
+            assert expectation(variant["text"]) == expect, (name, variant)
+    found = {n for n, vs in responses.items() for v in vs
+             if expectation(v.get("text", "")) == expect}
+    assert found == asking
