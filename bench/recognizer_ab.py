@@ -1,18 +1,24 @@
-"""Whisper's vocabulary prompt, A/B: the shipped ``PROMPT`` against a variant, on the tuning voices
+"""The recogniser, A/B: the shipped settings against a variant (another vocabulary prompt, other
+:class:`~stretch_voice.recognizer.RecognizerConfig` values), on the tuning voices
 (bench/safety_ear_tune.py: voices neither the tests nor the benchmark use), in one run.
 
-    PYTHONPATH=. .venv/bin/python bench/prompt_ab.py "Start. Next step. ... Easier. ..."
+    PYTHONPATH=. .venv/bin/python bench/recognizer_ab.py --prompt "Start. Next step. ... Easier."
+    PYTHONPATH=. .venv/bin/python bench/recognizer_ab.py --set beam_size=1
 
-For every phrase of bench/voice_set.yml, clean and in brown noise, both prompts transcribe the same
-clip (safety ear included); our NLU (the trained model, in process) reads the transcript. Printed:
-intent accuracy on commands, safety phrases that became a safety intent, out-of-scope phrases
-that became an intent, and every clip on which the two prompts disagree.
+For every phrase of bench/voice_set.yml, clean and in brown noise, both settings transcribe the
+same clip (safety ear included); our NLU (the trained model, in process) reads the transcript.
+Printed: intent accuracy on commands, safety phrases that became a safety intent, out-of-scope
+phrases that became an intent, recognition time (median, p95; the two alternate clip by clip), and
+every clip on which the two disagree.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import statistics
 import sys
+from dataclasses import fields, replace
 from pathlib import Path
 
 import yaml
@@ -23,7 +29,25 @@ sys.path.insert(0, str(ROOT / "bench"))
 from safety_ear_tune import NOISE, SPEED, TUNING_VOICES  # noqa: E402
 
 
-def main(variant: str) -> None:
+def variant_config(base: object, settings: list[str]) -> object:
+    """``base`` with ``key=value`` settings (typed as the dataclass's fields)."""
+    types = {f.name: type(getattr(base, f.name)) for f in fields(base)}
+    changes = {}
+    for item in settings:
+        key, _, value = item.partition("=")
+        if key not in types:
+            raise SystemExit(f"unknown setting {key!r}; known: {', '.join(sorted(types))}")
+        changes[key] = types[key](value)
+    return replace(base, **changes)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--prompt", help="the variant's vocabulary prompt (default: the shipped one)")
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                    help="the variant's RecognizerConfig values")
+    args = ap.parse_args()
+
     from rasa.core.agent import Agent
 
     from devtools.audio_gen import synthesize
@@ -36,8 +60,10 @@ def main(variant: str) -> None:
     items += [(p, None, "oos") for p in spoken["out_of_grammar"]]
     agent = Agent.load(str(ROOT / "models" / "current.tar.gz"))
     rec = Recognizer()
-    prompts = {"shipped": rec._prompt(PROMPT), "variant": rec._prompt(variant)}
-    ok = {k: {"command": 0, "safety": 0, "oos": 0} for k in prompts}
+    settings = {"shipped": (rec._prompt(PROMPT), rec.config),
+                "variant": (rec._prompt(args.prompt or PROMPT), variant_config(rec.config, args.set))}
+    ok = {k: {"command": 0, "safety": 0, "oos": 0} for k in settings}
+    ms: dict[str, list[float]] = {k: [] for k in settings}
     n = {"command": 0, "safety": 0, "oos": 0}
 
     async def intent(text: str) -> str:
@@ -50,9 +76,10 @@ def main(variant: str) -> None:
                                  noise="sox-brown").pcm
                 n[kind] += 1
                 got = {}
-                for name, prompt in prompts.items():
-                    rec._prompts[None] = prompt
+                for name, (prompt, config) in settings.items():
+                    rec._prompts[None], rec.config = prompt, config
                     t = rec.transcribe(pcm)
+                    ms[name].append(t.ms)
                     i = None if t.noise else asyncio.run(intent(t.text))
                     got[name] = (t.text, i)
                     if kind == "command":
@@ -65,11 +92,12 @@ def main(variant: str) -> None:
                 if got["shipped"] != got["variant"]:
                     print(f"  {kind:7s} {phrase!r:26s} shipped {got['shipped']}  "
                           f"variant {got['variant']}  ({voice}, {cond})", flush=True)
-    for name in prompts:
-        o = ok[name]
+    for name in settings:
+        o, v = ok[name], sorted(ms[name])
         print(f"{name:8s} commands right {o['command']}/{n['command']}, safety -> safety intent "
-              f"{o['safety']}/{n['safety']}, out-of-scope -> an intent {o['oos']}/{n['oos']}")
+              f"{o['safety']}/{n['safety']}, out-of-scope -> an intent {o['oos']}/{n['oos']}, "
+              f"recognition median {statistics.median(v):.0f} ms, p95 {v[int(0.95 * len(v))]:.0f} ms")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main()
