@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -40,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from devtools.audio_gen import add_noise, synthesize  # noqa: E402
-from devtools.servers import Servers, free_port, free_ports, stop_process  # noqa: E402
+from devtools.servers import Gateway, Servers, free_port, free_ports  # noqa: E402
 from stretch_voice import SAMPLE_RATE  # noqa: E402
 from stretch_voice.audio import write_wav  # noqa: E402
 from stretch_voice.speech_cache import DEFAULT_DIR  # noqa: E402
@@ -119,24 +118,6 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
 
 
-def start_gateway(servers: Servers, work: Path, speech_cache: str) -> tuple[Any, str]:
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "STRETCH_TIME_SCALE": "1",
-           "STRETCH_API_TOKEN": servers.token}
-    log = (work / f"gateway-{port}.log").open("wb")
-    gateway = subprocess.Popen([sys.executable, "-m", "stretch_web", "--url", servers.url,
-                                "--port", str(port), "--linger", "8",
-                                "--speech-cache", speech_cache], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    while True:
-        try:
-            if requests.get(url + "status", timeout=2).ok:
-                return gateway, url
-        except requests.RequestException:
-            time.sleep(0.5)
-
-
 def rounds(url: str, label: str, pages: list[int], wav: Path, ends: list[int], listen_ms: int,
            work: Path) -> list[dict[str, Any]]:
     rows = []
@@ -194,12 +175,13 @@ def main() -> int:
         for label, cache, pages in plan:
             if not pages:
                 continue
-            gateway, url = start_gateway(servers, work, cache)
+            gateway = Gateway(servers.url, work, free_port(), linger=8,
+                              extra=["--speech-cache", cache], token=servers.token)
             try:
-                rows += rounds(url, label, [int(x) for x in pages.split(",")], wav, ends,
+                rows += rounds(gateway.url, label, [int(x) for x in pages.split(",")], wav, ends,
                                listen_ms, work)
             finally:
-                stop_process(gateway)
+                gateway.stop()
     finally:
         servers.stop()
     recorded = [r for r in rows if r["speech"] == "recorded"]

@@ -1,4 +1,5 @@
-"""Start the real action server and Rasa server on chosen ports (for tests and benchmarks).
+"""Start the real action server and Rasa server on chosen ports (for tests and benchmarks), and
+the web page's gateway (``python -m stretch_web``, as ``make web`` starts it) in front of them.
 
 Each instance runs in its own work folder with its own SQLite tracker store, and can scale hold
 times with ``STRETCH_TIME_SCALE`` so timed cues arrive within seconds. Uses the trained model
@@ -16,7 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import requests
 
@@ -148,3 +149,32 @@ class Servers:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class Gateway:
+    """``python -m stretch_web`` on ``port``, talking to the Rasa server at ``rasa_url``; its log
+    goes to ``workdir``. ``token``: Rasa's HTTP API token (the tracker the page shows);
+    ``extra``: more command-line arguments (``--speech-cache none``, ``--cert`` ...)."""
+
+    def __init__(self, rasa_url: str, workdir: Path, port: int, linger: float,
+                 extra: Sequence[str] = (), token: Optional[str] = None,
+                 time_scale: str = "1") -> None:
+        self.port, self.linger = port, linger
+        self.url = f"http://127.0.0.1:{port}/"
+        self.log = Path(workdir) / f"gateway-{port}.log"
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "STRETCH_TIME_SCALE": time_scale,
+               "TF_CPP_MIN_LOG_LEVEL": "3"}
+        if token:
+            env["STRETCH_API_TOKEN"] = token
+        self.proc: Optional[subprocess.Popen] = subprocess.Popen(
+            [sys.executable, "-m", "stretch_web", "--url", rasa_url, "--port", str(port),
+             "--linger", str(linger), "-v", *extra],
+            cwd=ROOT, env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        wait_for(self.url + "status", self.proc, self.log, timeout=120)
+
+    def status(self) -> dict:
+        return requests.get(self.url + "status", timeout=5).json()
+
+    def stop(self) -> None:
+        stop_process(self.proc)

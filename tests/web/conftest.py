@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from devtools.servers import MODEL, Servers, free_port, free_ports
-from web_harness import TIME_SCALE, Gateway
+from devtools.servers import MODEL, Gateway, Servers, free_port, free_ports
+from web_harness import TIME_SCALE
 
 @pytest.fixture(scope="session")
 def web_servers(tmp_path_factory):
@@ -24,7 +24,7 @@ def web_servers(tmp_path_factory):
 def gateway(web_servers, tmp_path_factory, request):
     port = free_port()
     g = Gateway(web_servers.url, tmp_path_factory.mktemp("gateway"), port, linger=3.0,
-                token=web_servers.token)
+                token=web_servers.token, time_scale=TIME_SCALE)
     try:
         yield g
     finally:

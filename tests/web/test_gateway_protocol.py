@@ -19,8 +19,8 @@ import pytest
 import requests
 
 from stretch_voice import SAMPLE_RATE
-from devtools.servers import free_ports
-from web_harness import Gateway, speech_wav
+from devtools.servers import Gateway, free_ports
+from web_harness import speech_wav
 
 pytestmark = [pytest.mark.e2e, pytest.mark.web]
 
@@ -68,6 +68,12 @@ async def page(http: aiohttp.ClientSession, gateway: Gateway, hello: Optional[di
         await p.send(hello)
         assert await p.wait(lambda: p.of("ready") or p.of("error")), "no answer to hello"
     return p
+
+
+async def start_session(p: Page, why: str = "the session started") -> None:
+    """Type "start" and wait until the coach asks which routine."""
+    await p.send({"type": "text", "text": "start"})
+    assert await p.wait(lambda: p.of("state", phase="choosing")), why
 
 
 def run(coro) -> Any:
@@ -134,8 +140,7 @@ def test_bad_frames_and_messages_are_answered_and_the_session_goes_on(gateway):
             assert "even number of bytes" in p.of("error", code="bad_frame")[0]["message"]
             await p.send({"type": "ping", "t": 7})
             assert await p.wait(lambda: p.of("pong", t=7)), "still connected"
-            await p.send({"type": "text", "text": "start"})
-            assert await p.wait(lambda: p.of("state", phase="choosing")), "still coached"
+            await start_session(p, "still coached")
             assert p.closed is None
     run(scenario())
 
@@ -147,8 +152,7 @@ def test_stop_silences_and_pauses_the_coach_and_resume_goes_on(gateway):
             await p.send({"type": "stop"})  # before a session: silence only, nothing to pause
             assert await p.wait(lambda: p.of("stopped"))
             assert p.of("stopped")[0]["paused"] is False and p.of("flush")
-            await p.send({"type": "text", "text": "start"})
-            assert await p.wait(lambda: p.of("state", phase="choosing"))
+            await start_session(p)
             assert await p.wait(lambda: len(p.audio) >= 5), "the coach is speaking"
             await p.send({"type": "stop"})
             assert await p.wait(lambda: len(p.of("stopped")) == 2)
@@ -171,8 +175,7 @@ def test_a_message_too_big_for_the_socket_closes_it_but_not_the_session(gateway)
         async with aiohttp.ClientSession() as http:
             p = await page(http, gateway)
             sid = p.of("ready")[0]["session"]
-            await p.send({"type": "text", "text": "start"})
-            assert await p.wait(lambda: p.of("state", phase="choosing"))
+            await start_session(p)
             await p.ws.send_bytes(b"\0\0" * (4 * SAMPLE_RATE + 1))
             assert await p.wait(lambda: p.closed is not None, 10)
             assert p.closed == 1009
@@ -273,8 +276,7 @@ def test_reconnect_resumes_the_session_and_closing_frees_it(gateway):
         async with aiohttp.ClientSession() as http:
             p = await page(http, gateway)
             sid = p.of("ready")[0]["session"]
-            await p.send({"type": "text", "text": "start"})
-            assert await p.wait(lambda: p.of("state", phase="choosing"))
+            await start_session(p)
             before = gateway.status()["sessions"]
             await p.ws.close()
             q = await page(http, gateway, hello={**HELLO, "session": sid})

@@ -1,63 +1,23 @@
-"""Helpers of the web page's tests: the gateway as `make web` starts it (``python -m stretch_web``,
-a subprocess), test speech as a WAV file, and the headless-chromium driver (tests/web/drive.mjs)."""
+"""Helpers of the web page's tests: test speech as a WAV file, and the headless-chromium driver
+(tests/web/drive.mjs). The gateway, as `make web` starts it, is devtools.servers.Gateway."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Sequence
 
 import pytest
-import requests
 
-from devtools.servers import ROOT, stop_process
+from devtools.servers import ROOT
 
 WEB_TESTS = Path(__file__).resolve().parent
 TIME_SCALE = "1"  # holds last as long as the coach says: the spoken test needs 15 s to say "ouch"
 SHOTS = ROOT / "build" / "web-screenshots"
 """Screenshots of the page's main states, written by the browser test (one is in the README)."""
-
-
-class Gateway:
-    """``python -m stretch_web`` on a free port, talking to the test servers."""
-
-    def __init__(self, rasa_url: str, workdir: Path, port: int, linger: float,
-                 extra: Sequence[str] = (), token: Optional[str] = None) -> None:
-        self.port, self.linger = port, linger
-        self.url = f"http://127.0.0.1:{port}/"
-        self.log = workdir / f"gateway-{port}.log"
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "STRETCH_TIME_SCALE": TIME_SCALE,
-               "TF_CPP_MIN_LOG_LEVEL": "3"}
-        if token:
-            env["STRETCH_API_TOKEN"] = token  # Rasa's HTTP API (the tracker the page shows)
-        self.proc: Optional[subprocess.Popen] = subprocess.Popen(
-            [sys.executable, "-m", "stretch_web", "--url", rasa_url, "--port", str(port),
-             "--linger", str(linger), "-v", *extra],
-            cwd=ROOT, env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
-            start_new_session=True)
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the gateway exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                if requests.get(self.url + "status", timeout=2).ok:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"the gateway did not start:\n{self.log.read_text()[-3000:]}")
-
-    def status(self) -> dict:
-        return requests.get(self.url + "status", timeout=5).json()
-
-    def stop(self) -> None:
-        stop_process(self.proc)
 
 
 def speech_wav(path: Path, script: Sequence[tuple[str, float]], lead_s: float = 0.5) -> Path:
