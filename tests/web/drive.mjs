@@ -61,6 +61,8 @@ const pausedByStop = () => {
   return at >= 0 && caps.slice(at + 1).some(([who, text]) => who === 'coach' && /paused/i.test(text))
     && !document.getElementById('paused').hidden;
 };
+const choosing = () => document.getElementById('routine').textContent.includes('Pick');
+const say = async (page, text) => { await page.fill('#text', text); await page.press('#text', 'Enter'); };
 const routineIs = (word) => document.getElementById('routine').textContent.toLowerCase().includes(word);
 
 async function voice() {
@@ -69,7 +71,7 @@ async function voice() {
   page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
   await page.goto(cfg.url);
   await page.click('#start');
-  await reach(page, 'choosing', () => document.getElementById('routine').textContent.includes('Pick'));
+  await reach(page, 'choosing', choosing);
   await reach(page, 'routine', routineIs, cfg.routine_word);
   await reach(page, 'hold', shown, 'hold');
   await reach(page, 'paused', shown, 'paused');
@@ -82,10 +84,9 @@ async function typed() {
   const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
   await page.goto(cfg.url);
   await page.click('#start');
-  const say = async (text) => { await page.fill('#text', text); await page.press('#text', 'Enter'); };
   await reach(page, 'connected', () => window.coachTrace.events.some((e) => e.type === 'ready'));
   for (const text of cfg.texts) {
-    await say(text);
+    await say(page, text);
     await page.waitForTimeout(cfg.pause_ms || 1500);
   }
   if (!(await reach(page, 'hold', shown, 'hold'))) return;
@@ -129,9 +130,8 @@ async function nomic() {
   await page.goto(cfg.url);
   await page.click('#start');
   await reach(page, 'refused', () => window.coachTrace.events.some((e) => e.type === 'mic-failed'));
-  await page.fill('#text', 'start');
-  await page.press('#text', 'Enter');
-  await reach(page, 'typed', () => document.getElementById('routine').textContent.includes('Pick'));
+  await say(page, 'start');
+  await reach(page, 'typed', choosing);
   await page.click('#stop');
   await reach(page, 'stopped', pausedByStop);
 }
@@ -170,9 +170,8 @@ async function reconnect() {
     await page.goto(link.url);
     await page.click('#start');
     await reach(page, 'connected', () => window.coachTrace.events.some((e) => e.type === 'ready'));
-    await page.fill('#text', 'start');
-    await page.press('#text', 'Enter');
-    await reach(page, 'choosing', () => document.getElementById('routine').textContent.includes('Pick'));
+    await say(page, 'start');
+    await reach(page, 'choosing', choosing);
     await capturedAt(page, cfg.cut_at_s);
     link.cut();
     report.cutAtSample = await page.evaluate(() => window.coachTrace.captured);
