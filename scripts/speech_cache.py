@@ -33,7 +33,7 @@ MAX_PER_SENTENCE = 400  # more combinations than this: a made-up value, left to 
 
 
 def values() -> dict[str, list[str]]:
-    """What the coach can put in each placeholder (stretch_coach/machine.py's ``say`` calls)."""
+    """What the coach can put in each placeholder (the ``say`` calls of stretch_coach/machine/)."""
     cat = catalogue()
     vs = list(cat.variants.values())
     holds = [s.hold for v in vs for s in v.steps if s.hold]

@@ -56,8 +56,8 @@ PROMPT = ("Start. Next step. Stop. Pause. Wait. Resume. Ow. Ouch, that hurts. To
           "Ease off. Harder. Easier. Gentler. Switch legs. Swap roles. The seated one. The kneeling one. "
           "Standing. Wrist pull. How long left? Hold longer. Repeat that. Help.")
 """The coach's vocabulary as Whisper's "previous text" (what the README and the prompts teach).
-"Easier." was added after bench/prompt_ab.py (now bench/recognizer_ab.py) on the tuning voices: commands right 264 -> 266 of
-296 ("easier" had come out as "Ease off."), safety and out-of-scope unchanged."""
+"Easier." was added after an A/B on the tuning voices (bench/recognizer_ab.py): commands right
+264 -> 266 of 296 ("easier" had come out as "Ease off."), safety and out-of-scope unchanged."""
 
 RATING_PROMPT = PROMPT + " How bad is it, from 0 to 10? 3. About a 6. 2 out of 10."
 
