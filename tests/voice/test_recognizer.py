@@ -34,6 +34,9 @@ def words(text: str) -> str:
     ("Next step.", "Next step."),
     ("Stop. Stop!", "Stop."),
     ("  Okay, next.  ", "Okay, next."),
+    ("Easier. Eas easier.", "Easier."),  # a false start, then the word again (the Piper voice)
+    ("Stop. Don't stop.", "Stop. Don't stop."),
+    ("Harder. Much harder.", "Harder. Much harder."),
 ])
 def test_clean_drops_whispers_repeats(text: str, expected: str) -> None:
     assert clean(text) == expected
