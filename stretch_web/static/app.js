@@ -8,8 +8,9 @@ const RING = 2 * Math.PI * 52;
 // The microphone stream of this page load: samples are numbered from 0 and the last BACKLOG_S
 // seconds are kept, so that what is said while the link is down (and what was in flight when it
 // dropped) is sent on reconnect. The gateway says how much of the stream it has (stretch_web/stream.py).
-const STREAM = (self.crypto && crypto.randomUUID ? crypto.randomUUID()
-  : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
+// A reload in the same tab continues the stream (see `keepForReload`), so that nothing said or
+// pressed while the link was down is lost with the old page.
+const PENDING_KEY = 'stretch-coach-pending';
 const BACKLOG_S = 15;
 const ALIVE_MS = 10000;     // no word from the gateway this long while connected: the link is dead
 
@@ -47,6 +48,50 @@ let downAt = 0;             // samples captured when the link last went down
 let stopping = false;       // STOP pressed, the gateway has not confirmed it yet: no coach audio
 let stopShown = false;      // PAUSED shown for STOP until the coach's state says paused
 let started = false;        // Start (or Tap to resume) pressed: sound and microphone on
+let STREAM = (self.crypto && crypto.randomUUID ? crypto.randomUUID()
+  : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
+
+// --- reload ------------------------------------------------------------------------------------
+
+// As the page goes away: what the gateway may not have yet (the kept microphone audio, typed text
+// not sent, a STOP not confirmed) goes to sessionStorage; the reloaded page takes it back, names
+// the same stream in its hello and sends what the gateway lacks, as after any reconnect.
+function keepForReload() {
+  if (!kept.length && !outbox.length && !stopping) return;
+  const pcm = new Uint8Array(keptSamples * 2);
+  let off = 0;
+  for (const [, chunk] of kept) { pcm.set(new Uint8Array(chunk), off); off += chunk.byteLength; }
+  let bin = '';
+  for (let i = 0; i < pcm.length; i += 0x8000) bin += String.fromCharCode(...pcm.subarray(i, i + 0x8000));
+  try {
+    sessionStorage.setItem(PENDING_KEY, JSON.stringify({
+      stream: STREAM, captured, downAt: ready ? captured : downAt, from: kept.length ? kept[0][0] : captured,
+      pcm: btoa(bin), outbox, stopping,
+    }));
+  } catch (e) { /* storage full or refused: the reload starts a new stream, as before */ }
+}
+
+function takeBackAfterReload() {
+  const raw = sessionStorage.getItem(PENDING_KEY);
+  sessionStorage.removeItem(PENDING_KEY);
+  if (!raw) return;
+  try {
+    const p = JSON.parse(raw);
+    const bin = atob(p.pcm);
+    const pcm = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) pcm[i] = bin.charCodeAt(i);
+    STREAM = p.stream;
+    captured = p.captured;
+    downAt = p.downAt;
+    kept = [];  // back in 20 ms chunks, as captured (a frame may hold at most a second)
+    for (let i = 0; i < pcm.length; i += 640) kept.push([p.from + i / 2, pcm.slice(i, i + 640).buffer]);
+    keptSamples = pcm.length / 2;
+    outbox = p.outbox || [];
+    stopping = stopShown = Boolean(p.stopping);
+    trace.captured = captured;
+    note('taken-back', { samples: keptSamples, texts: outbox.length, stopping });
+  } catch (e) { /* a damaged record: start afresh */ }
+}
 
 // --- connection --------------------------------------------------------------------------------
 
@@ -338,5 +383,8 @@ $('typing').addEventListener('submit', (ev) => {
   $('text').value = '';
 });
 
+window.addEventListener('pagehide', keepForReload);
+takeBackAfterReload();
+if (stopShown) showPaused();
 connect();
 requestAnimationFrame(tick);

@@ -138,21 +138,31 @@ async function nomic() {
 
 // A TCP relay between the page and the gateway that can be cut (every connection through it
 // reset, new ones refused) and restored: a network that drops, as far as the browser can tell.
+// `cut('socket')` refuses only WebSocket upgrades, so that the page itself can still be loaded.
 function relay(targetPort) {
   const open = new Set();
-  let down = false;
+  let down = null;
   const server = net.createServer((client) => {
-    if (down) { client.destroy(); return; }
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    const end = () => { client.destroy(); upstream.destroy(); open.delete(client); open.delete(upstream); };
-    for (const s of [client, upstream]) { open.add(s); s.on('error', end); s.on('close', end); }
-    client.pipe(upstream);
-    upstream.pipe(client);
+    if (down === 'all') { client.destroy(); return; }
+    client.once('data', (first) => {
+      if (down && /^upgrade:\s*websocket/im.test(first.toString('latin1'))) { client.destroy(); return; }
+      const upstream = net.connect(targetPort, '127.0.0.1');
+      const end = () => { client.destroy(); upstream.destroy(); open.delete(client); open.delete(upstream); };
+      for (const s of [client, upstream]) { open.add(s); s.on('error', end); s.on('close', end); }
+      upstream.write(first);
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    client.on('error', () => client.destroy());
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
     url: `http://127.0.0.1:${server.address().port}/`,
-    cut() { down = true; for (const s of open) s.resetAndDestroy ? s.resetAndDestroy() : s.destroy(); open.clear(); },
-    restore() { down = false; },
+    cut(mode = 'all') {
+      down = mode;
+      for (const s of open) s.resetAndDestroy ? s.resetAndDestroy() : s.destroy();
+      open.clear();
+    },
+    restore() { down = null; },
     close() { this.cut(); server.close(); },
   })));
 }
@@ -188,8 +198,45 @@ async function reconnect() {
   }
 }
 
+async function reloadWhileDown() {
+  // As reconnect, but STOP is pressed while the link is down and the page is reloaded before it
+  // comes back (only the WebSocket is refused, so the page loads): the reloaded page must send the
+  // kept "ouch" and the STOP that the old page could not.
+  const link = await relay(Number(new URL(cfg.url).port));
+  try {
+    const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
+    page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
+    await page.goto(link.url);
+    await page.click('#start');
+    await reach(page, 'connected', () => window.coachTrace.events.some((e) => e.type === 'ready'));
+    await say(page, 'start');
+    await reach(page, 'choosing', choosing);
+    report.session = await page.evaluate(() => sessionStorage.getItem('stretch-coach-session'));
+    await capturedAt(page, cfg.cut_at_s);
+    link.cut();
+    report.cutAtSample = await page.evaluate(() => window.coachTrace.captured);
+    await reach(page, 'down', () => window.coachTrace.events.some((e) => e.type === 'link-down'));
+    await capturedAt(page, cfg.stop_at_s);
+    await page.click('#stop');
+    report.capturedBeforeReload = await page.evaluate(() => window.coachTrace.captured);
+    link.cut('socket');
+    await page.reload();
+    await reach(page, 'reloaded-down', () => window.coachTrace.events.some((e) => e.type === 'link-down')
+      && !document.getElementById('paused').hidden);
+    link.restore();
+    await reach(page, 'stopped', () => window.coachTrace.events.some((e) => e.type === 'stopped'));
+    await reach(page, 'heard', () => [...document.querySelectorAll('#captions li')]
+      .some((li) => li.dataset.who === 'you' && /ouch/i.test(li.textContent)));
+    await reach(page, 'paused', () => /zero to ten/.test(document.getElementById('paused').innerText));
+    report.status = await (await fetch(`${cfg.url}status`)).json();
+    report.sessionAfterReload = await page.evaluate(() => sessionStorage.getItem('stretch-coach-session'));
+  } finally {
+    link.close();
+  }
+}
+
 try {
-  await ({ voice, typed, nomic, reconnect })[scenario]();
+  await ({ voice, typed, nomic, reconnect, reloadWhileDown })[scenario]();
 } catch (err) {
   report.errors.push(String(err));
 } finally {

@@ -6,8 +6,9 @@ the page shows (routine, step, who acts, the hold ring with its repetition, the 
 what it played (the coach's replies as audio). The typed test drives a session from the text box,
 reloads the page mid-hold (one tap on "Tap to resume" brings sound and microphone back), opens a
 second page, and presses STOP (the coach pauses, the hold keeps its place; Resume goes on, End
-session ends it). The reconnect test cuts the link in the middle of a spoken "ouch". Screenshots
-of each state go to build/web-screenshots/.
+session ends it). The reconnect test cuts the link in the middle of a spoken "ouch"; the reload
+test cuts it before "ouch", presses STOP and reloads while it is down. Screenshots of each state
+go to build/web-screenshots/.
 """
 
 from __future__ import annotations
@@ -185,4 +186,34 @@ def test_ouch_said_while_the_link_is_down_reaches_the_coach_after_reconnect(gate
     row = next(p for p in r["status"]["pages"] if p["resent_samples"])
     assert row["lost_samples"] == 0
     assert not any("faster than real time" in (s["notice"] or "") for s in r["snapshots"].values())
+    assert_from_domain(paused["captions"])
+
+
+def test_reload_while_the_link_is_down_keeps_what_was_said_and_the_stop(gateway, tmp_path):
+    """The link is cut before "ouch"; STOP is pressed while it is down and the page is reloaded
+    before it comes back. The reloaded page shows PAUSED at once, and on reconnect sends the STOP
+    and the kept audio of the old page: the coach hears "ouch" and asks how bad it is."""
+    ouch_at, after = 10.0, 6.0
+    wav = speech_wav(tmp_path / "ouch.wav", [("ouch", after)], lead_s=ouch_at)
+    with wave.open(str(wav)) as w:
+        ouch_end = w.getnframes() / w.getframerate() - after
+    r = drive("reloadWhileDown", {"url": gateway.url, "wav": str(wav), "timeout_ms": 30000,
+                                  "cut_at_s": ouch_at - 0.5, "stop_at_s": ouch_end + 0.5})
+    assert r["reached"] == {"connected": True, "choosing": True, "down": True, "reloaded-down": True,
+                            "stopped": True, "heard": True, "paused": True}, r["errors"]
+    assert r["sessionAfterReload"] == r["session"]
+    cut, gone = r["cutAtSample"] / 16000, r["capturedBeforeReload"] / 16000
+    assert cut < ouch_at and gone > ouch_end, "the whole word was said while the link was down"
+    reloaded = r["snapshots"]["reloaded-down"]
+    taken = next(e for e in reloaded["trace"]["events"] if e["type"] == "taken-back")
+    assert taken["stopping"] and taken["samples"] >= (gone - cut) * 16000
+    assert "Partner, release" in reloaded["pausedText"], "PAUSED shows before the link is back"
+    paused = r["snapshots"]["paused"]
+    said = captions_of(paused, "you")
+    ouch = next(i for i, text in enumerate(said) if "ouch" in text.lower())
+    assert "STOP" in said[:ouch], "the STOP went first"
+    resent = paused["trace"]["resent"]
+    assert resent["times"] == 1 and resent["lost"] == 0 and resent["samples"] >= (gone - cut) * 16000
+    row = next(p for p in r["status"]["pages"] if p["resent_samples"])
+    assert row["lost_samples"] == 0
     assert_from_domain(paused["captions"])
