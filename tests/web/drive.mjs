@@ -170,22 +170,29 @@ function relay(targetPort) {
 const capturedAt = (page, seconds) => page.waitForFunction(
   (n) => window.coachTrace.captured >= n, seconds * 16000, { timeout: cfg.timeout_ms || 60000, polling: 50 });
 
+async function cutWhileChoosing(link) {
+  // The page through the relay, typed "start", the routine question; then the link is cut when
+  // the microphone has captured cfg.cut_at_s seconds.
+  const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
+  page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
+  await page.goto(link.url);
+  await page.click('#start');
+  await reach(page, 'connected', () => window.coachTrace.events.some((e) => e.type === 'ready'));
+  await say(page, 'start');
+  await reach(page, 'choosing', choosing);
+  await capturedAt(page, cfg.cut_at_s);
+  link.cut();
+  report.cutAtSample = await page.evaluate(() => window.coachTrace.captured);
+  await reach(page, 'down', () => window.coachTrace.events.some((e) => e.type === 'link-down'));
+  return page;
+}
+
 async function reconnect() {
   // Typed "start"; the microphone file says "ouch" at cfg.ouch_at_s. The link is cut while the
   // word is spoken and restored after it (times in microphone samples, not the wall clock).
   const link = await relay(Number(new URL(cfg.url).port));
   try {
-    const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
-    page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
-    await page.goto(link.url);
-    await page.click('#start');
-    await reach(page, 'connected', () => window.coachTrace.events.some((e) => e.type === 'ready'));
-    await say(page, 'start');
-    await reach(page, 'choosing', choosing);
-    await capturedAt(page, cfg.cut_at_s);
-    link.cut();
-    report.cutAtSample = await page.evaluate(() => window.coachTrace.captured);
-    await reach(page, 'down', () => window.coachTrace.events.some((e) => e.type === 'link-down'));
+    const page = await cutWhileChoosing(link);
     await capturedAt(page, cfg.restore_at_s);
     report.restoredAtSample = await page.evaluate(() => window.coachTrace.captured);
     link.restore();
@@ -204,18 +211,8 @@ async function reloadWhileDown() {
   // kept "ouch" and the STOP that the old page could not.
   const link = await relay(Number(new URL(cfg.url).port));
   try {
-    const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
-    page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
-    await page.goto(link.url);
-    await page.click('#start');
-    await reach(page, 'connected', () => window.coachTrace.events.some((e) => e.type === 'ready'));
-    await say(page, 'start');
-    await reach(page, 'choosing', choosing);
+    const page = await cutWhileChoosing(link);
     report.session = await page.evaluate(() => sessionStorage.getItem('stretch-coach-session'));
-    await capturedAt(page, cfg.cut_at_s);
-    link.cut();
-    report.cutAtSample = await page.evaluate(() => window.coachTrace.captured);
-    await reach(page, 'down', () => window.coachTrace.events.some((e) => e.type === 'link-down'));
     await capturedAt(page, cfg.stop_at_s);
     await page.click('#stop');
     report.capturedBeforeReload = await page.evaluate(() => window.coachTrace.captured);
