@@ -48,6 +48,7 @@ PAIN_PHRASES = (
     "felt a pop", "felt something pop", "heard a pop", "it burns", "burning pain", "sharp pain",
     "something tore", "a tear", "it's sharp", "its sharp", "really sharp", "feels sharp",
     "pins and needles", "on fire", "burning feeling", "feel sick",
+    "killing me", "kills me", "killing my",
 )
 
 # Words of the partner's force. "Easier" said about pushing or pulling is a pressure complaint:

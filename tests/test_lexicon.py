@@ -51,6 +51,10 @@ def test_catalogue_variants_match_the_contract():
     ("help", [("help", 0.9)], "", C.NLU_FALLBACK),
     ("ask_how_to", [("ask_how_to", 0.9)], "i felt a pop", C.DISCOMFORT),
     ("easier", [("easier", 0.9)], "pretty sharp", C.DISCOMFORT),
+    # "X is killing me" is pain whatever the classifier read (a clean-clone model once took "my
+    # ankle is killing me" for choose_variant)
+    ("choose_variant", [("choose_variant", 0.8)], "my ankle is killing me", C.DISCOMFORT),
+    ("harder", [("harder", 0.9)], "this is killing my back", C.DISCOMFORT),
     ("easier", [("easier", 0.9)], "less push please", C.TOO_MUCH_PRESSURE),
     ("easier", [("easier", 0.9)], "an easier version please", None),
     # an exclamation and nothing else may be pain (Whisper writes a short "ow" as "Oh."): ask
