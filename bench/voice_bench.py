@@ -117,7 +117,7 @@ def percentile(xs: list[float], q: float) -> Optional[float]:
 def config(name: str) -> tuple[str, dict[str, Any]]:
     """``whisper``, ``sphinx``, or either with options after dashes: ``-nocache`` (Piper
     synthesises every sentence instead of playing the set-up's recordings, as before them),
-    ``-specN`` (speculative recognition after N ms of silence instead of the default 90)."""
+    ``-specN`` (speculative recognition after N ms of silence instead of the session's default)."""
     base, *opts = name.split("-")
     if base not in ("whisper", "sphinx"):
         raise SystemExit(f"unknown recogniser {name!r}")

@@ -107,6 +107,24 @@ def test_speech_that_resumes_after_a_short_pause_is_one_turn() -> None:
     session.speaker.close()
 
 
+def test_a_safety_guess_in_a_short_pause_waits_for_the_pause_to_last() -> None:
+    # "ouch ... that hurts" with an 80 ms gap (60 ms of silence to the VAD), guessing after 30 ms:
+    # the guess "Ouch." is a safety word, but the turn only ends on it after safety_end_ms (90)
+    # of silence; speech resumes first, so the whole phrase is one turn.
+    rec = Scripted(ok("Ouch.", safety=True), ok("Ouch, that hurts.", safety=True))
+    sent: List[str] = []
+    session = VoiceSession(rec, sent.append, Speaker(Player("null", simulate=False)),
+                           speculate_ms=30, safety_end_ms=90)
+    pcm = concat_with_silence([synthesize("ouch", "en-us+f2", pad_s=0.0).pcm,
+                               synthesize("that hurts", "en-us+f2", pad_s=0.0).pcm], gap_s=0.08)
+    feed(session, room(0.3) + pcm + room(1.0))
+    assert sent == ["Ouch, that hurts."]
+    assert len(rec.calls) == 2 and rec.calls[0] < rec.calls[1]  # the guess in the gap was made
+    (turn,) = session.turns
+    assert turn.early and turn.safety
+    session.speaker.close()
+
+
 def test_a_safety_phrase_while_the_coach_talks_cuts_it_off_and_is_sent() -> None:
     rec = Scripted(ok("stop", safety=True))
     session, sent = make(rec, simulate=True)
