@@ -117,7 +117,8 @@ def percentile(xs: list[float], q: float) -> Optional[float]:
 def config(name: str) -> tuple[str, dict[str, Any]]:
     """``whisper``, ``sphinx``, or either with options after dashes: ``-nocache`` (Piper
     synthesises every sentence instead of playing the set-up's recordings, as before them),
-    ``-specN`` (speculative recognition after N ms of silence instead of the session's default)."""
+    ``-specN`` (speculative recognition after N ms of silence instead of the session's default),
+    ``-retryN`` (an unsure guess made again after N ms of silence, and kept)."""
     base, *opts = name.split("-")
     if base not in ("whisper", "sphinx"):
         raise SystemExit(f"unknown recogniser {name!r}")
@@ -127,6 +128,8 @@ def config(name: str) -> tuple[str, dict[str, Any]]:
             out["voice"] = "piper"
         elif opt.startswith("spec") and opt[4:].isdigit():
             out["session"]["speculate_ms"] = int(opt[4:])
+        elif opt.startswith("retry") and opt[5:].isdigit():
+            out["session"]["retry_ms"] = int(opt[5:])
         else:
             raise SystemExit(f"unknown option {opt!r} in {name!r}")
     return base, out

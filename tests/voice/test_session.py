@@ -93,10 +93,11 @@ def test_unclear_speech_waits_for_the_full_pause_then_reprompts() -> None:
 
 
 def test_speech_that_resumes_after_a_short_pause_is_one_turn() -> None:
-    # "next ... step" with a 120 ms pause: the guess made in the pause is thrown away when speech
-    # resumes, and only the whole utterance is sent. (A sure guess ends the turn after 150 ms of
-    # silence: a longer pause inside a phrase splits it; see VoiceSession.)
-    rec = Scripted(UNSURE, ok("next step"))
+    # "next ... step" with a 120 ms pause (the VAD hears ~270 ms: "-xt st-" is unvoiced): the
+    # guesses made in the pause (the first, and the second over the longer pause) are thrown away
+    # when speech resumes, and only the whole utterance is sent. (A sure guess ends the turn
+    # after 150 ms of silence: a longer pause inside a phrase splits it; see VoiceSession.)
+    rec = Scripted(UNSURE, UNSURE, ok("next step"))
     session, sent = make(rec)
     pcm = concat_with_silence([synthesize("next", "en-us+f2", pad_s=0.0).pcm,
                                synthesize("step", "en-us+f2", pad_s=0.0).pcm], gap_s=0.12)
@@ -163,13 +164,40 @@ def test_sounds_that_are_not_speech_are_ignored() -> None:
     session.speaker.close()
 
 
-def test_an_unsure_guess_is_transcribed_again_with_its_whole_pause() -> None:
+def test_without_a_retry_an_unsure_guess_is_transcribed_again_with_its_whole_pause() -> None:
     rec = Scripted(UNSURE)
-    session, sent = make(rec)
+    sent: List[str] = []
+    session = VoiceSession(rec, sent.append, Speaker(Player("null", simulate=False)), retry_ms=0)
     feed(session, speech("next step") + room(1.0))
     assert sent == [UNSURE.text]
     (turn,) = session.turns
-    assert not turn.early and len(rec.calls) >= 2 and rec.calls[-1] > rec.calls[0]
+    assert not turn.early and len(rec.calls) == 2 and rec.calls[-1] > rec.calls[0]
+    session.speaker.close()
+
+
+def retrying(rec: Scripted) -> tuple[VoiceSession, List[str]]:
+    sent: List[str] = []
+    return VoiceSession(rec, sent.append, Speaker(Player("null", simulate=False)),
+                        speculate_ms=30, retry_ms=150), sent
+
+
+def test_an_unsure_guess_is_made_again_over_a_longer_pause_and_that_one_stands() -> None:
+    rec = Scripted(UNSURE, ok("next stop", logprob=-1.0), ok("not asked for"))
+    session, sent = retrying(rec)
+    feed(session, speech("next step") + room(1.0))
+    assert sent == ["next stop"]  # the second guess, not a third transcription
+    (turn,) = session.turns
+    assert not turn.early and len(rec.calls) == 2 and rec.calls[1] > rec.calls[0]
+    session.speaker.close()
+
+
+def test_a_sure_second_guess_ends_the_turn_early() -> None:
+    rec = Scripted(UNSURE, ok("next step"), ok("not asked for"))
+    session, sent = retrying(rec)
+    feed(session, speech("next step") + room(1.0))
+    assert sent == ["next step"]
+    (turn,) = session.turns
+    assert turn.early and len(rec.calls) == 2
     session.speaker.close()
 
 
