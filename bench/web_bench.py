@@ -162,14 +162,27 @@ def main() -> int:
     ap.add_argument("--synthesised-pages", default="1",
                     help="page counts to try, first, with every sentence synthesised "
                          "(--speech-cache none: the gateway as it was before the recorded "
-                         "sentences), side by side; '' skips it")
+                         "sentences), side by side; '' or 0 skips it")
     args = ap.parse_args()
+
+    def counts(text: str, flag: str) -> list[int]:
+        """Page counts from "1,2,4" ("" or "0": none); anything else stops with a clear line."""
+        try:
+            pages = [int(x) for x in text.split(",") if x.strip()]
+        except ValueError:
+            ap.error(f"{flag} takes page counts like 1,2,4; got {text!r}")
+        if any(n < 0 for n in pages):
+            ap.error(f"{flag}: page counts are 0 or more; got {text!r}")
+        return [n for n in pages if n > 0]
+
+    page_counts = {"synthesised": counts(args.synthesised_pages, "--synthesised-pages"),
+                   "recorded": counts(args.pages, "--pages")}
     work = Path(tempfile.mkdtemp(prefix="web-bench-"))
     wav, ends = speech_file(work / "talk.wav", args.utterances, args.gap)
     listen_ms = int((0.5 + args.utterances * (args.gap + 1.2) + 3) * 1000)
     servers = Servers(work / "servers", *free_ports(2), "1").start()
-    plan = [("synthesised", "none", args.synthesised_pages), ("recorded", str(DEFAULT_DIR),
-                                                              args.pages)]
+    plan = [("synthesised", "none", page_counts["synthesised"]),
+            ("recorded", str(DEFAULT_DIR), page_counts["recorded"])]
     rows: list[dict[str, Any]] = []
     try:
         for label, cache, pages in plan:
@@ -178,8 +191,7 @@ def main() -> int:
             gateway = Gateway(servers.url, work, free_port(), linger=8,
                               extra=["--speech-cache", cache], token=servers.token)
             try:
-                rows += rounds(gateway.url, label, [int(x) for x in pages.split(",")], wav, ends,
-                               listen_ms, work)
+                rows += rounds(gateway.url, label, pages, wav, ends, listen_ms, work)
             finally:
                 gateway.stop()
     finally:
