@@ -19,12 +19,10 @@ import logging
 import sys
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from voice_bench import CONDITIONS, LEAD_S, NOT_COMMANDS, TAIL_S  # noqa: E402
+from voice_bench import NOT_COMMANDS, bench_clip, load_set, set_items  # noqa: E402
 
 VOICES = (("piper", 190), ("en-us+m3", 160), ("flite:awb", 160))
 MARKS = (150, 300)
@@ -32,11 +30,11 @@ MARKS = (150, 300)
 
 def cuts(pcm: bytes) -> dict[int, bytes]:
     """The utterance's audio once the VAD has heard each of :data:`MARKS` ms of silence."""
-    from stretch_voice.vad import FRAME_BYTES, UtteranceDetector
+    from stretch_voice.vad import UtteranceDetector, iter_frames
 
     det, out = UtteranceDetector(), {}
-    for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES):
-        for utt in det.feed(pcm[i:i + FRAME_BYTES]):
+    for frame in iter_frames(pcm):
+        for utt in det.feed(frame):
             out.setdefault(MARKS[-1], utt.pcm)
         if det.in_speech and det.silence_ms in MARKS:
             out.setdefault(det.silence_ms, det.current_pcm())
@@ -49,23 +47,17 @@ async def main() -> None:
     logging.disable(logging.INFO)
     from rasa.core.agent import Agent
 
-    from devtools.audio_gen import synthesize
     from stretch_voice.recognizer import EXPECT_RATING, EXPECT_ROUTINE, Recognizer
 
     agent = Agent.load(str(ROOT / "models" / "current.tar.gz"))
     rec = Recognizer()
-    spoken = yaml.safe_load((ROOT / "bench" / "voice_set.yml").read_text())
-    items = [(p, i, "command") for p, i in spoken["commands"]]
-    items += [(p, i, "safety") for p, i in spoken["safety"]]
-    items += [(p, None, "oos") for p in spoken["out_of_grammar"]]
+    items = set_items(load_set())
     right: collections.Counter = collections.Counter()
     seen: collections.Counter = collections.Counter()
     for voice, speed in VOICES:
         for cond in ("clean", "noisy"):
             for phrase, want, kind in items:
-                clip = synthesize(phrase, voice, speed, snr_db=CONDITIONS[cond],
-                                  noise="sox-pink", pad_s=LEAD_S + TAIL_S)
-                audio = cuts(clip.pcm[int(TAIL_S * 16000) * 2:])
+                audio = cuts(bench_clip(phrase, voice, speed, cond))
                 if len(audio) < len(MARKS):
                     continue
                 for expect in (None, EXPECT_RATING, EXPECT_ROUTINE):
@@ -74,7 +66,7 @@ async def main() -> None:
                         text = rec.transcribe(audio[mark], expect=expect).text
                         intent = (await agent.parse_message(text))["intent"]["name"] \
                             if text else None
-                        ok = intent in NOT_COMMANDS if kind == "oos" else intent == want
+                        ok = intent in NOT_COMMANDS if kind == "oog" else intent == want
                         got[mark] = (text, intent)
                         right[(kind, mark)] += ok
                         seen[(kind, mark)] += 1
@@ -83,7 +75,7 @@ async def main() -> None:
                         print(f"{kind:7s} {voice:10s} {cond:5s} {expect or '-':7s} {phrase!r:30} "
                               + "  ".join(f"{m} ms: {t!r} {i}" for m, (t, i) in got.items()),
                               flush=True)
-    for kind in ("command", "safety", "oos"):
+    for kind in ("command", "safety", "oog"):
         print(f"{kind:7s} " + "  ".join(
             f"cut after {m} ms: {right[(kind, m)]}/{seen[(kind, m)]} right" for m in MARKS))
 

@@ -79,6 +79,21 @@ def load_set(path: Path = SET) -> dict[str, list]:
     return data
 
 
+def set_items(data: dict[str, list]) -> list[tuple[str, Optional[str], str]]:
+    """(phrase, expected intent or None, kind: command / safety / oog) for every phrase of the set."""
+    return ([(p, i, "command") for p, i in data["commands"]]
+            + [(p, i, "safety") for p, i in data["safety"]]
+            + [(p, None, "oog") for p in data["out_of_grammar"]])
+
+
+def bench_clip(phrase: str, voice: str, speed: int, cond: str) -> bytes:
+    """The phrase as the benchmark plays it: room noise before, during and after the speech
+    (``LEAD_S`` before, ``TAIL_S`` after), as in a real room."""
+    clip = synthesize(phrase, voice, speed, snr_db=CONDITIONS[cond], noise="sox-pink",
+                      pad_s=LEAD_S + TAIL_S)
+    return clip.pcm[int(TAIL_S * SAMPLE_RATE) * 2:]
+
+
 class SphinxAsTranscriber:
     """The retired pocketsphinx recogniser (devtools/sphinx_baseline) behind the Whisper
     recogniser's ``transcribe`` call, so that the same loop runs both. In its own process, as
@@ -180,10 +195,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                          "(see config())")
     ap.add_argument("--out", default=str(ROOT / "results" / "voice_bench.json"))
     args = ap.parse_args(argv)
-    data = load_set()
-    items = ([(p, i, "command") for p, i in data["commands"]]
-             + [(p, i, "safety") for p, i in data["safety"]]
-             + [(p, None, "oog") for p in data["out_of_grammar"]])
+    items = set_items(load_set())
     print(f"{len(items)} phrases x {len(args.voices)} voices x {len(args.conditions)} "
           f"conditions x {len(args.recognizers)} recognisers, real time", flush=True)
     rss0 = rss_mb()
@@ -239,11 +251,8 @@ def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
             run = Run(servers.url, recognizer, f"{name}-{voice}-{cond}", args.vad,
                       args.vad_engine, config(name)[1])
             for phrase, expected, kind in items:
-                # room noise before, during and after the speech, as in a real room
-                clip = synthesize(phrase, voice, speed, snr_db=CONDITIONS[cond],
-                                  noise="sox-pink", pad_s=LEAD_S + TAIL_S)
-                pcm = clip.pcm[int(TAIL_S * SAMPLE_RATE) * 2:]
-                turn, speech_end = run.hear(pcm, LEAD_S + TAIL_S)
+                turn, speech_end = run.hear(bench_clip(phrase, voice, speed, cond),
+                                            LEAD_S + TAIL_S)
                 heard = turn.transcript if turn is not None else ""
                 intent = (requests.post(parse, json={"text": heard}, params=servers.auth, timeout=10)
                           .json()["intent"]["name"] if heard else None)

@@ -217,12 +217,12 @@ class VoiceSession:
         if not det.in_speech or silence == 0:
             self._guess, self._retried = None, False  # speech (re)started: any guess is stale
             return
-        if self._guess is None and silence >= self.speculate_ms:
+        first = self._guess is None and silence >= self.speculate_ms
+        again = bool(self.retry_ms) and self._guess is not None and not self._retried \
+            and not self._sure(self._guess) and silence >= self.retry_ms
+        if first or again:
             self._guess = self.recognizer.transcribe(det.current_pcm(), expect=self._expect)
-        elif self.retry_ms and not self._retried and not self._sure(self._guess) \
-                and silence >= self.retry_ms:
-            self._guess = self.recognizer.transcribe(det.current_pcm(), expect=self._expect)
-            self._retried = True
+            self._retried = again
         guess = self._guess
         if guess is not None and guess.safety and silence >= self.safety_end_ms:
             self._end_early()  # a safety word: act now

@@ -62,10 +62,12 @@ def speech(text: str) -> bytes:
     return synthesize(text, "en-us+f2", pad_s=0.3).pcm
 
 
-def make(recognizer: Scripted, simulate: bool = False) -> tuple[VoiceSession, List[str]]:
+def make(recognizer: Scripted, simulate: bool = False,
+         **options: int) -> tuple[VoiceSession, List[str]]:
+    """A session on the scripted recogniser; ``options`` are VoiceSession's timing settings."""
     sent: List[str] = []
     speaker = Speaker(Player("null", simulate=simulate))
-    return VoiceSession(recognizer, sent.append, speaker), sent
+    return VoiceSession(recognizer, sent.append, speaker, **options), sent
 
 
 def feed(session: VoiceSession, pcm: bytes) -> None:
@@ -113,9 +115,7 @@ def test_a_safety_guess_in_a_short_pause_waits_for_the_pause_to_last() -> None:
     # the guess "Ouch." is a safety word, but the turn only ends on it after safety_end_ms (90)
     # of silence; speech resumes first, so the whole phrase is one turn.
     rec = Scripted(ok("Ouch.", safety=True), ok("Ouch, that hurts.", safety=True))
-    sent: List[str] = []
-    session = VoiceSession(rec, sent.append, Speaker(Player("null", simulate=False)),
-                           speculate_ms=30, safety_end_ms=90)
+    session, sent = make(rec, speculate_ms=30, safety_end_ms=90)
     pcm = concat_with_silence([synthesize("ouch", "en-us+f2", pad_s=0.0).pcm,
                                synthesize("that hurts", "en-us+f2", pad_s=0.0).pcm], gap_s=0.08)
     feed(session, room(0.3) + pcm + room(1.0))
@@ -166,8 +166,7 @@ def test_sounds_that_are_not_speech_are_ignored() -> None:
 
 def test_without_a_retry_an_unsure_guess_is_transcribed_again_with_its_whole_pause() -> None:
     rec = Scripted(UNSURE)
-    sent: List[str] = []
-    session = VoiceSession(rec, sent.append, Speaker(Player("null", simulate=False)), retry_ms=0)
+    session, sent = make(rec, retry_ms=0)
     feed(session, speech("next step") + room(1.0))
     assert sent == [UNSURE.text]
     (turn,) = session.turns
@@ -175,15 +174,9 @@ def test_without_a_retry_an_unsure_guess_is_transcribed_again_with_its_whole_pau
     session.speaker.close()
 
 
-def retrying(rec: Scripted) -> tuple[VoiceSession, List[str]]:
-    sent: List[str] = []
-    return VoiceSession(rec, sent.append, Speaker(Player("null", simulate=False)),
-                        speculate_ms=30, retry_ms=150), sent
-
-
 def test_an_unsure_guess_is_made_again_over_a_longer_pause_and_that_one_stands() -> None:
     rec = Scripted(UNSURE, ok("next stop", logprob=-1.0), ok("not asked for"))
-    session, sent = retrying(rec)
+    session, sent = make(rec, speculate_ms=30, retry_ms=150)
     feed(session, speech("next step") + room(1.0))
     assert sent == ["next stop"]  # the second guess, not a third transcription
     (turn,) = session.turns
@@ -193,7 +186,7 @@ def test_an_unsure_guess_is_made_again_over_a_longer_pause_and_that_one_stands()
 
 def test_a_sure_second_guess_ends_the_turn_early() -> None:
     rec = Scripted(UNSURE, ok("next step"), ok("not asked for"))
-    session, sent = retrying(rec)
+    session, sent = make(rec, speculate_ms=30, retry_ms=150)
     feed(session, speech("next step") + room(1.0))
     assert sent == ["next step"]
     (turn,) = session.turns
