@@ -126,8 +126,11 @@ def test_typed_session_survives_reload_and_stop_pauses_it(gateway, tmp_path):
     assert r["otherSession"] != r["session"], "a second page is a second session"
     assert "start" in r["otherRoutine"].lower(), "and it starts idle"
     assert r["statusTwoPages"]["attached"] == 2
-    assert r["statusAfterClose"]["sessions"] == r["statusTwoPages"]["sessions"] - 1, \
-        "the closed page's session was freed after the linger time"
+    # Pages closed by earlier tests may still linger at that moment; by the end every closed
+    # page's session has outlived the linger time, so only this test's open page is left.
+    after_close = r["statusAfterClose"]
+    assert (after_close["sessions"], after_close["attached"]) == (1, 1), \
+        "the closed page's session was freed after the linger time; the open page's was kept"
 
     assert r["pausedAtOnce"], "PAUSED shows as STOP is pressed, before the coach answers"
     stopped = snaps["stopped"]
