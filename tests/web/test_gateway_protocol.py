@@ -275,6 +275,10 @@ def test_reconnect_resumes_the_session_and_closing_frees_it(gateway):
     async def scenario() -> None:
         async with aiohttp.ClientSession() as http:
             p = await page(http, gateway)
+            # Pages closed by earlier tests linger too: let them go first, so the count below
+            # changes only with this test's page.
+            assert await p.wait(lambda: all(r["attached"] for r in gateway.status()["pages"]),
+                                gateway.linger + 5)
             sid = p.of("ready")[0]["session"]
             await start_session(p)
             before = gateway.status()["sessions"]
