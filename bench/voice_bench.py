@@ -227,6 +227,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     out.write_text(json.dumps(report, indent=1))
     for name in recognizers:
         report[name].pop("misses")
+        report[name].pop("turns")
     print(json.dumps(report, indent=1))
     print(f"misses listed in {out}")
     return 0
@@ -236,13 +237,17 @@ def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
             ) -> dict[str, Any]:
     """One recogniser over every voice x condition x phrase."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_voice: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     latency: dict[str, list[float]] = defaultdict(list)
     parts: dict[str, list[float]] = defaultdict(list)
     misses: list[dict[str, Any]] = []
+    turns: list[dict[str, Any]] = []
+    voice_name = ""
 
     def tally(key: str, ok: bool) -> None:
-        counts[key][0] += int(ok)
-        counts[key][1] += 1
+        for tally_of in (counts[key], by_voice[voice_name][key]):
+            tally_of[0] += int(ok)
+            tally_of[1] += 1
 
     parse = servers.url + "/model/parse"
     for voice_name in args.voices:
@@ -277,6 +282,11 @@ def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
                         parts["synth_to_audio_ms"].append(
                             (turn.first_audio - turn.first_reply) * 1000)
                     tally(f"early_end/{cond}", turn.early)
+                    turns.append({"voice": voice_name, "cond": cond, "said": phrase,
+                                  "latency_ms": round(latency[cond][-1]),
+                                  "endpoint_ms": round(parts["endpoint_ms"][-1]),
+                                  "recognition_ms": round(turn.recognition_ms),
+                                  "early": turn.early, "retried": turn.retried})
                 if not ok:
                     misses.append({"said": phrase, "voice": voice_name, "cond": cond,
                                    "heard": heard, "intent": intent,
@@ -295,7 +305,10 @@ def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
         "latency_ms": {c: {"median": percentile(v, 0.5), "p95": percentile(v, 0.95), "n": len(v)}
                        for c, v in latency.items()},
         "latency_parts_median_ms": {k: round(statistics.median(v), 1) for k, v in parts.items()},
+        "by_voice": {v: {k: f"{ok}/{n}" for k, (ok, n) in sorted(c.items())}
+                     for v, c in by_voice.items()},
         "misses": misses,
+        "turns": turns,
     }
 
 

@@ -77,8 +77,9 @@ class Turn:
     coach's speech, then sent), ``reprompt`` (unclear speech, ``/nlu_fallback`` sent),
     ``ignored`` (heard while the coach was talking, no safety word), ``ignored-echo`` (with the
     echo guard on: a safety word the coach was itself saying) or ``ignored-noise`` (not speech).
-    ``confidence`` is Whisper's average log-probability per token. Times are on the session's
-    clock.
+    ``confidence`` is Whisper's average log-probability per token. ``early``: the turn ended on a
+    speculative transcript before the VAD's full pause; ``retried``: that transcript was the
+    second guess (``retry_ms``). Times are on the session's clock.
     """
 
     transcript: str
@@ -91,6 +92,7 @@ class Turn:
     endpoint: float
     action: str
     early: bool = False
+    retried: bool = False
     sent: Optional[float] = None
     first_reply: Optional[float] = None
     first_audio: Optional[float] = None
@@ -109,7 +111,7 @@ class Turn:
 
         return {"transcript": self.transcript, "rejected": self.rejected, "safety": self.safety,
                 "source": self.source, "confidence": self.confidence, "action": self.action,
-                "early_end": self.early, "recognition_ms": round(self.recognition_ms, 1),
+                "early_end": self.early, "retried": self.retried, "recognition_ms": round(self.recognition_ms, 1),
                 "endpoint_ms": ms(self.speech_end, self.endpoint),
                 "reply_ms": ms(self.sent, self.first_reply),
                 "latency_ms": ms(self.speech_end, self.first_audio), "replies": self.replies}
@@ -263,7 +265,7 @@ class VoiceSession:
         turn = Turn(transcript=res.text, rejected=res.rejected, safety=res.safety,
                     source=res.source, confidence=round(res.logprob, 3),
                     recognition_ms=res.ms, speech_end=speech_end, endpoint=now,
-                    action=action, early=early)
+                    action=action, early=early, retried=retried and res is guess)
         if message is not None:
             with self._lock:
                 self._awaiting = turn

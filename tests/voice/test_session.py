@@ -170,7 +170,8 @@ def test_without_a_retry_an_unsure_guess_is_transcribed_again_with_its_whole_pau
     feed(session, speech("next step") + room(1.0))
     assert sent == [UNSURE.text]
     (turn,) = session.turns
-    assert not turn.early and len(rec.calls) == 2 and rec.calls[-1] > rec.calls[0]
+    assert not turn.early and not turn.retried and len(rec.calls) == 2 \
+        and rec.calls[-1] > rec.calls[0]
     session.speaker.close()
 
 
@@ -180,7 +181,7 @@ def test_an_unsure_guess_is_made_again_over_a_longer_pause_and_that_one_stands()
     feed(session, speech("next step") + room(1.0))
     assert sent == ["next stop"]  # the second guess, not a third transcription
     (turn,) = session.turns
-    assert not turn.early and len(rec.calls) == 2 and rec.calls[1] > rec.calls[0]
+    assert not turn.early and turn.retried and len(rec.calls) == 2 and rec.calls[1] > rec.calls[0]
     session.speaker.close()
 
 
@@ -190,7 +191,7 @@ def test_a_sure_second_guess_ends_the_turn_early() -> None:
     feed(session, speech("next step") + room(1.0))
     assert sent == ["next step"]
     (turn,) = session.turns
-    assert turn.early and len(rec.calls) == 2
+    assert turn.early and turn.retried and len(rec.calls) == 2
     session.speaker.close()
 
 
