@@ -55,7 +55,7 @@ from devtools.sphinx_baseline.phrases import iter_nlu_examples, normalize  # noq
 from stretch_coach import contract  # noqa: E402
 from stretch_voice import SAMPLE_RATE  # noqa: E402
 from stretch_voice.client import VoiceClient  # noqa: E402
-from stretch_voice.recognizer import Recognizer, Transcript  # noqa: E402
+from stretch_voice.recognizer import Recognizer, RecognizerConfig, Transcript  # noqa: E402
 from stretch_voice.session import feed_realtime  # noqa: E402
 from stretch_voice.speaker import Speaker  # noqa: E402
 from stretch_voice.speech_cache import cached_voice  # noqa: E402
@@ -133,11 +133,12 @@ def config(name: str) -> tuple[str, dict[str, Any]]:
     """``whisper``, ``sphinx``, or either with options after dashes: ``-nocache`` (Piper
     synthesises every sentence instead of playing the set-up's recordings, as before them),
     ``-specN`` (speculative recognition after N ms of silence instead of the session's default),
-    ``-retryN`` (an unsure guess made again after N ms of silence, and kept)."""
+    ``-retryN`` (an unsure guess made again after N ms of silence, and kept), ``-beamN``
+    (Whisper's beam width and n-best size instead of the recogniser's default)."""
     base, *opts = name.split("-")
     if base not in ("whisper", "sphinx"):
         raise SystemExit(f"unknown recogniser {name!r}")
-    out: dict[str, Any] = {"voice": cached_voice("piper"), "session": {}}
+    out: dict[str, Any] = {"voice": cached_voice("piper"), "session": {}, "recognizer": {}}
     for opt in opts:
         if opt == "nocache":
             out["voice"] = "piper"
@@ -145,6 +146,8 @@ def config(name: str) -> tuple[str, dict[str, Any]]:
             out["session"]["speculate_ms"] = int(opt[4:])
         elif opt.startswith("retry") and opt[5:].isdigit():
             out["session"]["retry_ms"] = int(opt[5:])
+        elif opt.startswith("beam") and opt[4:].isdigit() and int(opt[4:]) > 0 and base == "whisper":
+            out["recognizer"]["beam_size"] = int(opt[4:])
         else:
             raise SystemExit(f"unknown option {opt!r} in {name!r}")
     return base, out
@@ -209,14 +212,17 @@ def main(argv: Optional[list[str]] = None) -> int:
               "rss_with_piper_mb": round(rss_mb(), 1)}
     report: dict[str, Any] = {}
     loaded: dict[str, Any] = {}
+    recognizers: dict[str, Any] = {}
     for name in args.recognizers:
-        base, _ = config(name)
-        if base not in loaded:
+        base, options = config(name)
+        key = "-".join([base, *(f"{k}={v}" for k, v in sorted(options["recognizer"].items()))])
+        if key not in loaded:
             t0 = time.perf_counter()
-            loaded[base] = Recognizer() if base == "whisper" else SphinxAsTranscriber()
-            memory[f"{base}_load_ms"] = round((time.perf_counter() - t0) * 1000)
-            memory[f"rss_with_{base}_mb"] = round(rss_mb(), 1)
-    recognizers = {name: loaded[config(name)[0]] for name in args.recognizers}
+            loaded[key] = Recognizer(RecognizerConfig(**options["recognizer"])) \
+                if base == "whisper" else SphinxAsTranscriber()
+            memory[f"{key}_load_ms"] = round((time.perf_counter() - t0) * 1000)
+            memory[f"rss_with_{key}_mb"] = round(rss_mb(), 1)
+        recognizers[name] = loaded[key]
     with tempfile.TemporaryDirectory() as tmp, \
             Servers(Path(tmp), 5405, 5455, time_scale="100") as servers:
         for name, recognizer in recognizers.items():
