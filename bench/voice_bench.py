@@ -280,8 +280,10 @@ def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
                     tally(f"false_safety/{cond}", intent in contract.SAFETY_INTENTS
                           and expected not in contract.SAFETY_INTENTS)
                 if turn is not None and turn.first_audio is not None and kind != "oog":
-                    latency[cond].append((turn.first_audio - speech_end) * 1000)
-                    parts["endpoint_ms"].append((turn.endpoint - speech_end) * 1000)
+                    latency_ms = (turn.first_audio - speech_end) * 1000
+                    endpoint_ms = (turn.endpoint - speech_end) * 1000
+                    latency[cond].append(latency_ms)
+                    parts["endpoint_ms"].append(endpoint_ms)
                     parts["recognition_ms"].append(turn.recognition_ms)
                     if turn.first_reply is not None and turn.sent is not None:
                         parts["reply_ms"].append((turn.first_reply - turn.sent) * 1000)
@@ -289,8 +291,7 @@ def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
                             (turn.first_audio - turn.first_reply) * 1000)
                     tally(f"early_end/{cond}", turn.early)
                     turns.append({"voice": voice_name, "cond": cond, "said": phrase,
-                                  "latency_ms": round(latency[cond][-1]),
-                                  "endpoint_ms": round(parts["endpoint_ms"][-1]),
+                                  "latency_ms": round(latency_ms), "endpoint_ms": round(endpoint_ms),
                                   "recognition_ms": round(turn.recognition_ms),
                                   "early": turn.early, "retried": turn.retried})
                 if not ok:

@@ -111,7 +111,8 @@ class Turn:
 
         return {"transcript": self.transcript, "rejected": self.rejected, "safety": self.safety,
                 "source": self.source, "confidence": self.confidence, "action": self.action,
-                "early_end": self.early, "retried": self.retried, "recognition_ms": round(self.recognition_ms, 1),
+                "early_end": self.early, "retried": self.retried,
+                "recognition_ms": round(self.recognition_ms, 1),
                 "endpoint_ms": ms(self.speech_end, self.endpoint),
                 "reply_ms": ms(self.sent, self.first_reply),
                 "latency_ms": ms(self.speech_end, self.first_audio), "replies": self.replies}
@@ -265,7 +266,7 @@ class VoiceSession:
         turn = Turn(transcript=res.text, rejected=res.rejected, safety=res.safety,
                     source=res.source, confidence=round(res.logprob, 3),
                     recognition_ms=res.ms, speech_end=speech_end, endpoint=now,
-                    action=action, early=early, retried=retried and res is guess)
+                    action=action, early=early, retried=retried)
         if message is not None:
             with self._lock:
                 self._awaiting = turn
