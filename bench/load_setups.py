@@ -122,8 +122,12 @@ def cluster(workdir: Path, env: dict | None = None, prefix: str = "", **_: objec
 SETUPS = {
     "stock": ("stock", stock, {}, "rasa init bot, in-memory tracker, 1 server"),
     "sqlite-rasa": ("ours", ours, {"env": {"STRETCH_CACHED_VALIDATOR": "0",
-                                           "STRETCH_CACHED_EVENT_TYPES": "0"}},
-                    "SQLite, 1 server, without our two caches (Rasa as shipped)"),
+                                           "STRETCH_CACHED_EVENT_TYPES": "0",
+                                           "STRETCH_KEEP_ALIVE": "0"}},
+                    "SQLite, 1 server, without our two caches and kept connections (Rasa as "
+                    "shipped)"),
+    "sqlite-newconn": ("ours", ours, {"env": {"STRETCH_KEEP_ALIVE": "0"}},
+                       "SQLite, 1 server, a new connection per action call (as Rasa)"),
     "sqlite": ("ours", ours, {}, "SQLite, 1 server (shipped default)"),
     "pg": ("ours", ours, {"stores": PG_STORE}, "PostgreSQL, 1 server"),
     "pg-w2": ("ours", ours, {"stores": PG_STORE + REDIS_LOCK, "env": {"SANIC_WORKERS": "2"}},

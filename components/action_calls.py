@@ -22,20 +22,33 @@ Applied to Rasa 3.6's ``RemoteAction`` (``rasa/core/actions/action.py``) when th
   once per action class and validates every response with it, exactly as ``jsonschema.validate``
   does (``best_match`` of the errors, Rasa's message appended), so an invalid response is refused
   as before. ``STRETCH_CACHED_VALIDATOR=0`` turns it off (bench/load.py measures both).
+- **Kept-alive connections.** Rasa's ``EndpointConfig.request`` opens a new aiohttp session, with
+  its own connection pool, for every custom action call, so every call also opens (and closes) a
+  TCP connection to the action server. :class:`KeptAliveEndpoint` gives the action endpoint one
+  connection pool per event loop that outlives the call. If a call fails to connect, or the
+  action server drops a kept connection as it is reused (it was restarting), the call is made
+  once more as Rasa makes it, on a new connection of its own; if the server is really down that
+  fails too and Rasa's fault handling takes over as before.
+  ``STRETCH_KEEP_ALIVE=0`` turns it off (bench/load.py measures both).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
-from typing import Any, Dict, Text
+import weakref
+from typing import Any, Dict, Optional, Text
 
+import aiohttp
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions import action as rasa_action
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.utils import endpoints as rasa_endpoints
+from rasa.utils.endpoints import EndpointConfig
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +56,7 @@ ACTION_TIMEOUT = 5.0   # seconds: a hung action server is treated as down after 
 # Rasa's own method (also when this module is reloaded after patching it)
 RASA_VALIDATE = getattr(RemoteAction._validate_action_result, "rasa_original",
                         RemoteAction._validate_action_result)
+RASA_REMOTE_INIT = getattr(RemoteAction.__init__, "rasa_original", RemoteAction.__init__)
 _validators: Dict[type, Any] = {}
 
 
@@ -82,11 +96,77 @@ def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
 validate_action_result.rasa_original = RASA_VALIDATE  # type: ignore[attr-defined]
 
 
+_pools: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.TCPConnector]" = \
+    weakref.WeakKeyDictionary()
+
+
+def _pool() -> aiohttp.TCPConnector:
+    """This event loop's pool of kept connections."""
+    loop = asyncio.get_running_loop()
+    pool = _pools.get(loop)
+    if pool is None or pool.closed:
+        pool = _pools[loop] = aiohttp.TCPConnector()
+    return pool
+
+
+async def close_pool() -> None:
+    """Close this event loop's kept connections (the server is stopping)."""
+    pool = _pools.pop(asyncio.get_running_loop(), None)
+    if pool is not None:
+        await pool.close()
+
+
+class KeptAliveEndpoint(EndpointConfig):
+    """An endpoint whose calls share the event loop's connection pool (``request`` is Rasa's)."""
+
+    def __init__(self, endpoint: EndpointConfig) -> None:
+        self.__dict__.update(endpoint.__dict__)
+        self._plain = endpoint
+
+    def session(self) -> aiohttp.ClientSession:
+        """Rasa's session (headers, auth, timeout: ``EndpointConfig.session``) on the kept pool;
+        closing it leaves the pool open."""
+        auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) \
+            if self.basic_auth else None
+        return aiohttp.ClientSession(
+            headers=self.headers, auth=auth, connector=_pool(), connector_owner=False,
+            timeout=aiohttp.ClientTimeout(total=rasa_endpoints.DEFAULT_REQUEST_TIMEOUT))
+
+    async def request(self, *args: Any, **kwargs: Any) -> Optional[Any]:
+        try:
+            return await super().request(*args, **kwargs)
+        except aiohttp.ClientConnectionError as e:
+            # A kept connection the action server had just closed, or no server at all: once
+            # more as Rasa calls, on a new connection of its own (the pool is left to the
+            # calls in flight; aiohttp drops connections the server has closed).
+            logger.debug("action server connection failed (%s): once more on a new one", e)
+            return await self._plain.request(*args, **kwargs)
+
+
+def remote_action_init(self: RemoteAction, name: Text,
+                       action_endpoint: Optional[EndpointConfig]) -> None:
+    """Rasa's ``RemoteAction.__init__``, its endpoint swapped for one that keeps connections."""
+    if action_endpoint is not None and not isinstance(action_endpoint, KeptAliveEndpoint):
+        # One per endpoint from endpoints.yml, kept on it (EndpointConfig is not hashable).
+        kept = action_endpoint.__dict__.get("_kept_alive")
+        if kept is None:
+            kept = KeptAliveEndpoint(action_endpoint)
+            action_endpoint.__dict__["_kept_alive"] = kept
+        action_endpoint = kept
+    RASA_REMOTE_INIT(self, name, action_endpoint)
+
+
+remote_action_init.rasa_original = RASA_REMOTE_INIT  # type: ignore[attr-defined]
+
+
 def apply() -> None:
-    """Set the bounded wait and (unless turned off) the cached validator on Rasa's RemoteAction."""
+    """Set the bounded wait and (unless turned off) the cached validator and the kept-alive
+    connections on Rasa's RemoteAction."""
     rasa_action.DEFAULT_REQUEST_TIMEOUT = action_timeout()
     cached = os.environ.get("STRETCH_CACHED_VALIDATOR", "1") != "0"
     RemoteAction._validate_action_result = validate_action_result if cached else RASA_VALIDATE
+    keep = os.environ.get("STRETCH_KEEP_ALIVE", "1") != "0"
+    RemoteAction.__init__ = remote_action_init if keep else RASA_REMOTE_INIT  # type: ignore
 
 
 apply()

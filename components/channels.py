@@ -35,7 +35,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-import components.action_calls  # noqa: F401 - bounded wait on the action server, cached validator
+import components.action_calls  # bounded wait on the action server, cached validator, kept connections
 import components.event_types  # noqa: F401 - Rasa's event lookup by name, cached
 from components.stores import STORE_DOWN
 from stretch_coach import contract as C
@@ -131,6 +131,10 @@ class GuardedRestInput(RestInput):
     def blueprint(self, on_new_message: Handler) -> Blueprint:
         handle = guarded(on_new_message)
         webhook = Blueprint("guarded_rest_webhook", __name__)
+
+        @webhook.listener("after_server_stop")
+        async def close_action_connections(_app: Any, _loop: Any) -> None:
+            await components.action_calls.close_pool()
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

@@ -1,14 +1,21 @@
 """components/action_calls.py on Rasa's own RemoteAction: the cached validator accepts and refuses
-exactly what Rasa's ``jsonschema.validate`` does, and the wait on the action server is bounded."""
+exactly what Rasa's ``jsonschema.validate`` does, the wait on the action server is bounded, and
+calls keep their connection to the action server (a real HTTP server here) across a restart."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import socket
 
+import aiohttp
 import pytest
+from aiohttp import web
 from jsonschema import ValidationError
 from rasa.core.actions import action as rasa_action
 from rasa.core.actions.action import RemoteAction
+
+from rasa.utils.endpoints import EndpointConfig
 
 from components import action_calls
 
@@ -26,6 +33,12 @@ BAD = [
     {"responses": ["not an object"]},
     [],
 ]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -70,3 +83,58 @@ def test_timeout_and_switch_from_the_environment(monkeypatch):
         monkeypatch.delenv("STRETCH_CACHED_VALIDATOR")
         action_calls.apply()
     assert rasa_action.DEFAULT_REQUEST_TIMEOUT == action_calls.ACTION_TIMEOUT
+
+
+def test_switch_for_kept_alive_connections(monkeypatch):
+    try:
+        monkeypatch.setenv("STRETCH_KEEP_ALIVE", "0")
+        importlib.reload(action_calls)
+        assert RemoteAction.__init__ is action_calls.RASA_REMOTE_INIT
+        assert RemoteAction("a", EndpointConfig("http://x")).action_endpoint.__class__ \
+            is EndpointConfig
+    finally:
+        monkeypatch.delenv("STRETCH_KEEP_ALIVE")
+        importlib.reload(action_calls)
+    assert RemoteAction.__init__ is action_calls.remote_action_init
+
+
+async def _webhook_server(port: int, seen: list) -> web.AppRunner:
+    async def webhook(request: web.Request) -> web.Response:
+        seen.append(request.transport.get_extra_info("peername")[1])  # the caller's port
+        return web.json_response({"events": [], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+def test_action_calls_share_a_connection_and_survive_a_restarted_server():
+    port = free_port()
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+
+    async def scenario() -> None:
+        seen: list = []
+        runner = await _webhook_server(port, seen)
+        a, b = RemoteAction("action_a", endpoint), RemoteAction("action_b", endpoint)
+        assert a.action_endpoint is b.action_endpoint  # one pool for the endpoint
+        for action in (a, b, a):
+            assert await action.action_endpoint.request(json={}, method="post") == \
+                {"events": [], "responses": []}
+        for _ in range(2):  # Rasa's own endpoint: a connection per call
+            await endpoint.request(json={}, method="post")
+        assert len(set(seen[:3])) == 1, "kept-alive calls came on one connection"
+        assert len(set(seen[3:])) == 2 and not set(seen[3:]) & set(seen[:3])
+
+        await runner.cleanup()  # the action server restarts
+        with pytest.raises(aiohttp.ClientConnectionError):  # down: Rasa's error, as before
+            await a.action_endpoint.request(json={}, method="post")
+        runner = await _webhook_server(port, seen)
+        assert await b.action_endpoint.request(json={}, method="post") == \
+            {"events": [], "responses": []}, "back up: the next call is answered"
+        await action_calls.close_pool()
+        await runner.cleanup()
+
+    asyncio.run(scenario())
