@@ -4,7 +4,6 @@
 
     PYTHONPATH=. .venv/bin/python bench/recognizer_ab.py --prompt "Start. Next step. ... Easier."
     PYTHONPATH=. .venv/bin/python bench/recognizer_ab.py --set beam_size=1
-    PYTHONPATH=. .venv/bin/python bench/recognizer_ab.py --denoise
 
 For every phrase of bench/voice_set.yml, clean and in brown noise, both settings transcribe the
 same clip (safety ear included); our NLU (the trained model, in process) reads the transcript.
@@ -19,7 +18,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import time
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -48,8 +46,6 @@ def main() -> None:
     ap.add_argument("--prompt", help="the variant's vocabulary prompt (default: the shipped one)")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                     help="the variant's RecognizerConfig values")
-    ap.add_argument("--denoise", action="store_true",
-                    help="the variant hears the clip through RNNoise (stretch_voice.denoise)")
     args = ap.parse_args()
 
     from rasa.core.agent import Agent
@@ -64,10 +60,6 @@ def main() -> None:
     items += [(p, None, "oos") for p in spoken["out_of_grammar"]]
     agent = Agent.load(str(ROOT / "models" / "current.tar.gz"))
     rec = Recognizer()
-    denoise = None
-    if args.denoise:
-        from stretch_voice.denoise import Denoiser
-        denoise = Denoiser()
     settings = {"shipped": (rec._prompt(PROMPT), rec.config),
                 "variant": (rec._prompt(args.prompt or PROMPT), variant_config(rec.config, args.set))}
     ok = {k: {"command": 0, "safety": 0, "oos": 0} for k in settings}
@@ -86,10 +78,8 @@ def main() -> None:
                 got = {}
                 for name, (prompt, config) in settings.items():
                     rec._prompts[None], rec.config = prompt, config
-                    t0 = time.perf_counter()
-                    heard = denoise(pcm) if denoise is not None and name == "variant" else pcm
-                    t = rec.transcribe(heard)
-                    ms[name].append((time.perf_counter() - t0) * 1000)
+                    t = rec.transcribe(pcm)
+                    ms[name].append(t.ms)
                     i = None if t.noise else asyncio.run(intent(t.text))
                     got[name] = (t.text, i)
                     if kind == "command":
