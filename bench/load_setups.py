@@ -123,9 +123,12 @@ SETUPS = {
     "stock": ("stock", stock, {}, "rasa init bot, in-memory tracker, 1 server"),
     "sqlite-rasa": ("ours", ours, {"env": {"STRETCH_CACHED_VALIDATOR": "0",
                                            "STRETCH_CACHED_EVENT_TYPES": "0",
-                                           "STRETCH_KEEP_ALIVE": "0"}},
-                    "SQLite, 1 server, without our two caches and kept connections (Rasa as "
+                                           "STRETCH_KEEP_ALIVE": "0",
+                                           "STRETCH_SQLITE_TUNED": "0"}},
+                    "SQLite, 1 server, without our caches, kept connections and WAL (Rasa as "
                     "shipped)"),
+    "sqlite-journal": ("ours", ours, {"env": {"STRETCH_SQLITE_TUNED": "0"}},
+                       "SQLite, 1 server, SQLite's default journal (waits for the disk at commit)"),
     "sqlite-newconn": ("ours", ours, {"env": {"STRETCH_KEEP_ALIVE": "0"}},
                        "SQLite, 1 server, a new connection per action call (as Rasa)"),
     "sqlite": ("ours", ours, {}, "SQLite, 1 server (shipped default)"),

@@ -86,7 +86,8 @@ class Servers:
         (self.workdir / "endpoints.yml").write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
             f"  enable_selective_domain: true\n"
-            + (stores or f"tracker_store:\n  type: SQL\n  dialect: sqlite\n"
+            + (stores or f"tracker_store:\n  type: components.stores.CheckedSQLTrackerStore\n"
+                         f"  dialect: sqlite\n"
                          f"  db: {self.workdir / 'tracker.db'}\n"))
         (self.workdir / "credentials.yml").write_text((ROOT / "credentials.yml").read_text())
         self.actions: Optional[subprocess.Popen] = None

@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-# The state `make run` keeps in the checkout: its conversations and the chat's session id.
-CHECKOUT_STATE = (ROOT / "stretch_coach.db", ROOT / ".chat_session")
+# The state `make run` keeps in the checkout: its conversations (the SQLite file and, in WAL mode,
+# the write-ahead log beside it) and the chat's session id.
+CHECKOUT_STATE = (ROOT / "stretch_coach.db", ROOT / "stretch_coach.db-wal", ROOT / ".chat_session")
 
 
 def fingerprint(paths=CHECKOUT_STATE) -> Dict[str, Any]:

@@ -37,4 +37,6 @@ def test_a_long_conversation_loads_a_bounded_tracker_and_keeps_the_coach(servers
     with sqlite3.connect(servers.workdir / "tracker.db") as db:
         (stored,) = db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?"
                                " AND type_name = 'session_started'", (user.sender,)).fetchone()
+        (mode,) = db.execute("PRAGMA journal_mode").fetchone()
     assert stored == len(starts)                       # as stored
+    assert mode == "wal"                # our store (components/stores.py), as endpoints.yml has it

@@ -1,0 +1,92 @@
+"""The tracker store's share of a turn on SQLite: Rasa's ``SQLTrackerStore`` as Rasa opens an
+SQLite file (a new connection per read and per save, rollback journal) against ours
+(components/stores.py: kept connections, WAL, ``synchronous=NORMAL``), and the two halves of
+ours alone, interleaved turn by turn in one run.
+
+    PYTHONPATH=. .venv/bin/python bench/store_cost.py [--turns 120] [--conversations 12]
+
+A turn here is what the Rasa server does with the store in one REST turn: read the conversation,
+add the user's message, an action, the bot's answer and ``action_listen``, save it. Each way has
+its own database file in a temp dir; the conversations grow to ``4 * turns / conversations``
+events. Prints wall time per turn (median, p95) and this process's CPU time per turn. Figures,
+never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def open_store(way: str, path: str) -> object:
+    import sqlalchemy as sa
+
+    from components.stores import CheckedSQLTrackerStore, _wal
+
+    os.environ["STRETCH_SQLITE_TUNED"] = "1" if way == "ours" else "0"
+    store = CheckedSQLTrackerStore(dialect="sqlite", db=path)
+    if way == "WAL only":  # a new connection each time, as Rasa, in WAL mode
+        sa.event.listen(store.engine, "connect", _wal)
+    elif way == "kept connections only":  # Rasa's journal
+        store.engine.dispose()
+        store.engine = sa.create_engine(store.engine.url, poolclass=sa.pool.QueuePool,
+                                        connect_args={"check_same_thread": False})
+        store.sessionmaker = sa.orm.session.sessionmaker(bind=store.engine)
+    return store
+
+
+async def turn(store: object, sender: str) -> None:
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = await store.retrieve(sender) or DialogueStateTracker(sender, [])
+    tracker.update(UserUttered("next", {"name": "next_step", "confidence": 1.0}))
+    tracker.update(ActionExecuted("action_next_step"))
+    tracker.update(BotUttered("Next: hold it for thirty seconds."))
+    tracker.update(ActionExecuted("action_listen"))
+    await store.save(tracker)
+
+
+async def measure(stores: dict, turns: int, conversations: int) -> dict:
+    wall: dict = {k: [] for k in stores}
+    cpu = dict.fromkeys(stores, 0.0)
+    warm = 2 * conversations
+    for i in range(turns + warm):
+        order = list(stores) if i % 2 else list(reversed(stores))
+        for way in order:
+            c0, t0 = time.process_time(), time.perf_counter()
+            await turn(stores[way], f"c{i % conversations}")
+            t1, c1 = time.perf_counter(), time.process_time()
+            if i >= warm:
+                wall[way].append((t1 - t0) * 1000)
+                cpu[way] += (c1 - c0) * 1000 / turns
+    return {k: (sorted(wall[k]), cpu[k]) for k in stores}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--turns", type=int, default=120)
+    ap.add_argument("--conversations", type=int, default=12)
+    args = ap.parse_args()
+    ways = ["Rasa", "WAL only", "kept connections only", "ours"]
+    with tempfile.TemporaryDirectory() as tmp:
+        stores = {w: open_store(w, str(Path(tmp) / f"{i}.db")) for i, w in enumerate(ways)}
+        results = asyncio.run(measure(stores, args.turns, args.conversations))
+    print(f"{args.turns} turns each, interleaved, over {args.conversations} conversations; "
+          f"ms per turn")
+    print(f"{'':24s} {'wall p50':>9s} {'wall p95':>9s} {'CPU':>7s}")
+    for way, (wall, cpu) in results.items():
+        print(f"{way:24s} {statistics.median(wall):9.2f} {wall[int(0.95 * len(wall))]:9.2f} "
+              f"{cpu:7.2f}")
+
+
+if __name__ == "__main__":
+    main()
