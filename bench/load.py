@@ -1,7 +1,7 @@
 """Load: our bot against Rasa's stock `rasa init` bot, side by side in one run, over REST.
 
     PYTHONPATH=. .venv/bin/python bench/load.py
-        [--setups stock,sqlite-rasa,sqlite-journal,sqlite-newconn,sqlite,pg,pg-w2,cluster]
+        [--setups stock,sqlite-rasa,sqlite-rasa-store,sqlite-newconn,sqlite,pg,pg-w2,cluster]
         [--users 100] [--rates 10,20] [--senders 20] [--seconds 12] [--length 500]
         [--stock-length 100]
 

@@ -124,11 +124,14 @@ SETUPS = {
     "sqlite-rasa": ("ours", ours, {"env": {"STRETCH_CACHED_VALIDATOR": "0",
                                            "STRETCH_CACHED_EVENT_TYPES": "0",
                                            "STRETCH_KEEP_ALIVE": "0",
-                                           "STRETCH_SQLITE_TUNED": "0"}},
-                    "SQLite, 1 server, without our caches, kept connections and WAL (Rasa as "
-                    "shipped)"),
-    "sqlite-journal": ("ours", ours, {"env": {"STRETCH_SQLITE_TUNED": "0"}},
-                       "SQLite, 1 server, SQLite's default journal (waits for the disk at commit)"),
+                                           "STRETCH_SQLITE_TUNED": "0",
+                                           "STRETCH_PLAIN_SQL": "0"}},
+                    "SQLite, 1 server, without our caches, kept connections and store changes "
+                    "(Rasa as shipped)"),
+    "sqlite-rasa-store": ("ours", ours, {"env": {"STRETCH_SQLITE_TUNED": "0",
+                                                 "STRETCH_PLAIN_SQL": "0"}},
+                          "SQLite, 1 server, the tracker store as Rasa ships it (a new connection "
+                          "per read and save, rollback journal, ORM queries)"),
     "sqlite-newconn": ("ours", ours, {"env": {"STRETCH_KEEP_ALIVE": "0"}},
                        "SQLite, 1 server, a new connection per action call (as Rasa)"),
     "sqlite": ("ours", ours, {}, "SQLite, 1 server (shipped default)"),

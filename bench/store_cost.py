@@ -1,7 +1,7 @@
 """The tracker store's share of a turn on SQLite: Rasa's ``SQLTrackerStore`` as Rasa opens an
 SQLite file (a new connection per read and per save, rollback journal) against ours
-(components/stores.py: kept connections, WAL, ``synchronous=NORMAL``), and the two halves of
-ours alone, interleaved turn by turn in one run.
+(components/stores.py: kept connections, WAL, ``synchronous=NORMAL``, plain SQL statements for
+reading and counting the events), and parts of ours alone, interleaved turn by turn in one run.
 
     PYTHONPATH=. .venv/bin/python bench/store_cost.py [--turns 120] [--conversations 12]
 
@@ -31,7 +31,8 @@ def open_store(way: str, path: str) -> object:
 
     from components.stores import CheckedSQLTrackerStore, _wal
 
-    os.environ["STRETCH_SQLITE_TUNED"] = "1" if way == "ours" else "0"
+    os.environ["STRETCH_SQLITE_TUNED"] = "1" if way.startswith("ours") else "0"
+    os.environ["STRETCH_PLAIN_SQL"] = "1" if way in ("ours", "plain SQL only") else "0"
     store = CheckedSQLTrackerStore(dialect="sqlite", db=path)
     if way == "WAL only":  # a new connection each time, as Rasa, in WAL mode
         sa.event.listen(store.engine, "connect", _wal)
@@ -76,7 +77,8 @@ def main() -> None:
     ap.add_argument("--turns", type=int, default=120)
     ap.add_argument("--conversations", type=int, default=12)
     args = ap.parse_args()
-    ways = ["Rasa", "WAL only", "kept connections only", "ours"]
+    ways = ["Rasa", "WAL only", "kept connections only", "plain SQL only",
+            "ours, Rasa's queries", "ours"]
     with tempfile.TemporaryDirectory() as tmp:
         stores = {w: open_store(w, str(Path(tmp) / f"{i}.db")) for i, w in enumerate(ways)}
         results = asyncio.run(measure(stores, args.turns, args.conversations))

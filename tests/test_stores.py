@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
+import pytest
+
 from components.stores import CheckedSQLTrackerStore
 
 
@@ -52,3 +54,49 @@ def test_sqlite_store_is_opened_as_rasa_does_when_turned_off(tmp_path, monkeypat
     assert type(store.engine.pool).__name__ == "NullPool"  # a new connection each time
     assert _round_trip(store) == ["UserUttered", "BotUttered"]
     assert not (tmp_path / "tracker.db-wal").exists()
+
+
+def _sessions(store: CheckedSQLTrackerStore) -> tuple[list[str], list[str], int]:
+    """Two Rasa sessions of one conversation, saved turn by turn as Rasa does (read, add, save):
+    what ``retrieve`` (the latest session) and ``retrieve_full_tracker`` give back, and how many
+    rows were stored."""
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    turns = [[ActionExecuted("action_session_start"), SessionStarted(),
+              ActionExecuted("action_listen")],
+             [UserUttered("start"), BotUttered("one"), ActionExecuted("action_listen")],
+             [UserUttered("next"), BotUttered("two"), ActionExecuted("action_listen")],
+             [ActionExecuted("action_session_start"), SessionStarted(),
+              ActionExecuted("action_listen")],
+             [UserUttered("again"), BotUttered("three"), ActionExecuted("action_listen")]]
+
+    async def go() -> tuple[list[str], list[str], int]:
+        for events in turns:
+            tracker = await store.retrieve("t-2") or DialogueStateTracker("t-2", [])
+            for event in events:
+                tracker.update(event)
+            await store.save(tracker)
+        latest = await store.retrieve("t-2")
+        full = await store.retrieve_full_tracker("t-2")
+        with store.session_scope() as session:
+            rows = session.query(store.SQLEvent).count()
+        return ([getattr(e, "text", None) or e.type_name for e in latest.events],
+                [getattr(e, "text", None) or e.type_name for e in full.events], rows)
+
+    return asyncio.run(go())
+
+
+def test_plain_sql_reads_and_counts_the_events_as_rasas_queries_do(tmp_path, monkeypatch):
+    got = {}
+    for plain in ("1", "0"):
+        monkeypatch.setenv("STRETCH_PLAIN_SQL", plain)
+        store = CheckedSQLTrackerStore(dialect="sqlite", db=str(tmp_path / f"{plain}.db"))
+        if plain == "1":  # the plain statements alone: Rasa's ORM query is never built
+            store._event_query = lambda *a, **k: pytest.fail("Rasa's _event_query was used")
+        got[plain] = _sessions(store)
+    latest, full, rows = got["1"]
+    assert latest == ["session_started", "action", "again", "three", "action"]
+    assert full[:4] == ["action", "session_started", "action", "start"] and len(full) == 15
+    assert rows == 15                              # every event stored once
+    assert got["1"] == got["0"]                    # exactly what Rasa's own queries give
