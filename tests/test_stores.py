@@ -5,6 +5,7 @@ STRETCH_SQLITE_TUNED=0, and conversations saved and read back either way."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 
 import pytest
@@ -56,22 +57,38 @@ def test_sqlite_store_is_opened_as_rasa_does_when_turned_off(tmp_path, monkeypat
     assert not (tmp_path / "tracker.db-wal").exists()
 
 
-def _sessions(store: CheckedSQLTrackerStore) -> tuple[list[str], list[str], int]:
+class _NoOrmRows:
+    """``SQLEvent`` for the store under test: its table and columns, but making a row object
+    (what Rasa's save does per event) fails."""
+
+    def __init__(self, cls: type) -> None:
+        self._cls = cls
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._cls, name)
+
+    def __call__(self, *args: object, **kwargs: object) -> None:
+        pytest.fail("an ORM row was made")
+
+
+def _sessions(store: CheckedSQLTrackerStore) -> tuple[list[str], list[str], list[tuple]]:
     """Two Rasa sessions of one conversation, saved turn by turn as Rasa does (read, add, save):
     what ``retrieve`` (the latest session) and ``retrieve_full_tracker`` give back, and how many
-    rows were stored."""
+    rows were stored (every column)."""
     from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
     turns = [[ActionExecuted("action_session_start"), SessionStarted(),
               ActionExecuted("action_listen")],
-             [UserUttered("start"), BotUttered("one"), ActionExecuted("action_listen")],
+             [UserUttered("start", {"name": "start_session", "confidence": 1.0}),
+              ActionExecuted("action_start_session"), BotUttered("one"),
+              ActionExecuted("action_listen")],
              [UserUttered("next"), BotUttered("two"), ActionExecuted("action_listen")],
              [ActionExecuted("action_session_start"), SessionStarted(),
               ActionExecuted("action_listen")],
              [UserUttered("again"), BotUttered("three"), ActionExecuted("action_listen")]]
 
-    async def go() -> tuple[list[str], list[str], int]:
+    async def go() -> tuple[list[str], list[str], list[tuple]]:
         for events in turns:
             tracker = await store.retrieve("t-2") or DialogueStateTracker("t-2", [])
             for event in events:
@@ -79,24 +96,37 @@ def _sessions(store: CheckedSQLTrackerStore) -> tuple[list[str], list[str], int]
             await store.save(tracker)
         latest = await store.retrieve("t-2")
         full = await store.retrieve_full_tracker("t-2")
+        table = type(store).SQLEvent
         with store.session_scope() as session:
-            rows = session.query(store.SQLEvent).count()
+            rows = [(r.sender_id, r.type_name, r.timestamp, r.intent_name, r.action_name, r.data)
+                    for r in session.query(table).order_by(table.id)]
         return ([getattr(e, "text", None) or e.type_name for e in latest.events],
                 [getattr(e, "text", None) or e.type_name for e in full.events], rows)
 
     return asyncio.run(go())
 
 
-def test_plain_sql_reads_and_counts_the_events_as_rasas_queries_do(tmp_path, monkeypatch):
+def test_plain_sql_reads_counts_and_writes_the_events_as_rasas_store_does(tmp_path, monkeypatch):
     got = {}
     for plain in ("1", "0"):
         monkeypatch.setenv("STRETCH_PLAIN_SQL", plain)
         store = CheckedSQLTrackerStore(dialect="sqlite", db=str(tmp_path / f"{plain}.db"))
-        if plain == "1":  # the plain statements alone: Rasa's ORM query is never built
+        if plain == "1":  # the plain statements alone: Rasa's ORM query and rows are never made
             store._event_query = lambda *a, **k: pytest.fail("Rasa's _event_query was used")
+            store.SQLEvent = _NoOrmRows(store.SQLEvent)
         got[plain] = _sessions(store)
     latest, full, rows = got["1"]
     assert latest == ["session_started", "action", "again", "three", "action"]
-    assert full[:4] == ["action", "session_started", "action", "start"] and len(full) == 15
-    assert rows == 15                              # every event stored once
-    assert got["1"] == got["0"]                    # exactly what Rasa's own queries give
+    assert full[:4] == ["action", "session_started", "action", "start"] and len(full) == 16
+    assert len(rows) == 16                         # every event stored once
+    assert ("t-2", "user", rows[3][2], "start_session", None) == rows[3][:5]
+    assert ("t-2", "action", rows[4][2], None, "action_start_session") == rows[4][:5]
+    assert _untimed(got["1"]) == _untimed(got["0"])  # exactly what Rasa's own store gives
+
+
+def _untimed(result: tuple) -> tuple:
+    """``_sessions``' result without the times (each run makes its events anew)."""
+    latest, full, rows = result
+    rows = [(*r[:2], *r[3:5], {k: v for k, v in json.loads(r[5]).items() if k != "timestamp"})
+            for r in rows]
+    return latest, full, rows
