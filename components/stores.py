@@ -72,7 +72,8 @@ _SINCE_SESSION_START = (
 
 class CheckedSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` (same endpoint settings) that marks the turn when the database fails,
-    and on an SQLite file keeps its connections and writes in WAL mode."""
+    reads, counts and writes events with plain SQL, and on an SQLite file keeps its connections
+    and writes in WAL mode."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
