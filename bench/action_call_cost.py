@@ -18,14 +18,13 @@ import asyncio
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from devtools.servers import free_port, stop_process  # noqa: E402
+from devtools.servers import free_port, stop_process, wait_for  # noqa: E402
 
 BODY = {"next_action": "action_start_session", "sender_id": "bench", "version": "3.6.21",
         "domain": {},
@@ -63,20 +62,17 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=2000)
     args = ap.parse_args()
     port = free_port()
-    log = open(Path("/tmp") / f"action_call_cost_{port}.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                             "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    try:
-        for _ in range(600):
-            try:
-                requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        results = asyncio.run(measure(f"http://127.0.0.1:{port}/webhook", args.calls))
-    finally:
-        stop_process(proc)
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "actions.log"
+        with log.open("w") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                                     "--port", str(port)], cwd=ROOT, stdout=out,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_for(f"http://127.0.0.1:{port}/health", proc, log)
+            results = asyncio.run(measure(f"http://127.0.0.1:{port}/webhook", args.calls))
+        finally:
+            stop_process(proc)
     print(f"{args.calls} calls each, interleaved; ms per call")
     print(f"{'':24s} {'wall p50':>9s} {'wall p95':>9s} {'caller CPU':>11s}")
     for name, (wall, cpu) in results.items():

@@ -1,7 +1,8 @@
 """The tracker store's share of a turn on SQLite: Rasa's ``SQLTrackerStore`` as Rasa opens an
 SQLite file (a new connection per read and per save, rollback journal) against ours
 (components/stores.py: kept connections, WAL, ``synchronous=NORMAL``, plain SQL statements for
-reading and counting the events), and parts of ours alone, interleaved turn by turn in one run.
+reading, counting and writing the events), and parts of ours alone, interleaved turn by turn in
+one run.
 
     PYTHONPATH=. .venv/bin/python bench/store_cost.py [--turns 120] [--conversations 12]
 
@@ -37,10 +38,7 @@ def open_store(way: str, path: str) -> object:
     if way == "WAL only":  # a new connection each time, as Rasa, in WAL mode
         sa.event.listen(store.engine, "connect", _wal)
     elif way == "kept connections only":  # Rasa's journal
-        store.engine.dispose()
-        store.engine = sa.create_engine(store.engine.url, poolclass=sa.pool.QueuePool,
-                                        connect_args={"check_same_thread": False})
-        store.sessionmaker = sa.orm.session.sessionmaker(bind=store.engine)
+        store.keep_connections(wal=False)
     return store
 
 

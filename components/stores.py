@@ -80,11 +80,7 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         url = self.engine.url
         if (self.engine.dialect.name == "sqlite" and url.database not in (None, "", ":memory:")
                 and os.environ.get("STRETCH_SQLITE_TUNED") != "0"):
-            self.engine.dispose()
-            self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool,
-                                           connect_args={"check_same_thread": False})
-            sa.event.listen(self.engine, "connect", _wal)
-            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+            self.keep_connections(wal=True)
         self._plain_sql = os.environ.get("STRETCH_PLAIN_SQL") != "0"
         table = self.SQLEvent.__tablename__
         since = _SINCE_SESSION_START.format(t=table)
@@ -96,6 +92,17 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
             "count": sa.text(f"SELECT count(*) FROM {table} e WHERE e.sender_id = :sender"
                              f" AND {since}"),
         }
+
+    def keep_connections(self, wal: bool) -> None:
+        """Replace Rasa's engine on an SQLite file by one that keeps its connections
+        (``QueuePool``), each in WAL mode with ``synchronous=NORMAL`` if ``wal``."""
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool,
+                                       connect_args={"check_same_thread": False})
+        if wal:
+            sa.event.listen(self.engine, "connect", _wal)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool
                         ) -> Optional[DialogueStateTracker]:

@@ -1,6 +1,7 @@
-"""Our SQL tracker store on SQLite (components/stores.py): WAL mode with synchronous=NORMAL on
-every connection it opens (commits don't wait for the disk), SQLite's default with
-STRETCH_SQLITE_TUNED=0, and conversations saved and read back either way."""
+"""Our SQL tracker store (components/stores.py): on an SQLite file, kept connections in WAL mode
+with synchronous=NORMAL (commits don't wait for the disk), SQLite as Rasa opens it with
+STRETCH_SQLITE_TUNED=0, conversations saved and read back either way; and the plain SQL reading,
+counting and writing exactly what Rasa's store does."""
 
 from __future__ import annotations
 
