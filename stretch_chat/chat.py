@@ -15,12 +15,15 @@ import sys
 import threading
 import time
 import uuid
+from collections import deque
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Deque, Optional
 
 import socketio
 
 SESSION_FILE = ".chat_session"
+OUTBOX = 50
+"""Messages kept while the coach cannot be reached (the oldest go first past this)."""
 
 
 def session_file() -> Path:
@@ -42,20 +45,38 @@ def session_id(new: bool, path: Optional[Path] = None) -> str:
 
 class Chat:
     """A socket.io connection to the coach. Each bot message goes to ``on_text`` (by default it is
-    printed as "Coach: ..."); pushed messages (hold cues) arrive the same way."""
+    printed as "Coach: ..."); pushed messages (hold cues) arrive the same way.
 
-    def __init__(self, url: str, sid: str, out=sys.stdout, on_text=None):
+    Nothing said is lost while the link to the coach is down (a Rasa server restarting, a network
+    drop): :meth:`send` keeps the message and ``on_held`` is called with it; socket.io reconnects
+    by itself, and once the coach has confirmed the session again the kept messages go, in order,
+    before anything newer. An "ouch" said during an outage reaches the coach when it is back."""
+
+    def __init__(self, url: str, sid: str, out=sys.stdout, on_text=None,
+                 on_held: Optional[Callable[[str], None]] = None):
         self.url, self.sid, self.out = url, sid, out
         self.on_text = on_text or (lambda text: print(f"Coach: {text}", file=self.out, flush=True))
+        self.on_held = on_held
         self.last_message = time.monotonic()
-        self.confirmed = threading.Event()
+        self.confirmed = threading.Event()  # the coach confirmed the session on this connection
+        self.outbox: Deque[str] = deque(maxlen=OUTBOX)  # said while the link was down, not sent
+        self._lock = threading.Lock()
         self.sio = socketio.Client(reconnection=True, reconnection_delay=0.5)
         self.sio.on("connect", self._on_connect)
-        self.sio.on("session_confirm", lambda *_: self.confirmed.set())
+        self.sio.on("disconnect", self.confirmed.clear)
+        self.sio.on("session_confirm", self._on_confirm)
         self.sio.on("bot_uttered", self._on_bot)
 
     def _on_connect(self) -> None:
         self.sio.emit("session_request", {"session_id": self.sid})
+
+    def _on_confirm(self, *_args) -> None:
+        # Rasa puts this connection in the session's room before it confirms: replies to the
+        # kept messages now reach us
+        with self._lock:
+            self.confirmed.set()
+            while self.outbox and self._emit(self.outbox[0]):
+                self.outbox.popleft()
 
     def _on_bot(self, data) -> None:
         self.last_message = time.monotonic()
@@ -75,8 +96,23 @@ class Chat:
                 time.sleep(0.5)
         self.confirmed.wait(timeout=10)
 
-    def send(self, text: str) -> None:
-        self.sio.emit("user_uttered", {"message": text, "session_id": self.sid})
+    def _emit(self, text: str) -> bool:
+        try:
+            self.sio.emit("user_uttered", {"message": text, "session_id": self.sid})
+        except socketio.exceptions.SocketIOError:  # not connected (BadNamespaceError) or closing
+            return False
+        return True
+
+    def send(self, text: str) -> bool:
+        """Send ``text`` to the coach; True if it went now, False if it is kept until the link is
+        back (``on_held`` is told)."""
+        with self._lock:
+            if self.confirmed.is_set() and not self.outbox and self._emit(text):
+                return True
+            self.outbox.append(text)
+        if self.on_held is not None:
+            self.on_held(text)
+        return False
 
     def settle(self, quiet: float = 1.0, limit: float = 15.0) -> None:
         """Wait for the coach's answer: a reply, then `quiet` seconds of silence (at most `limit`)."""
@@ -98,7 +134,9 @@ def main(argv=None) -> int:
     ap.add_argument("--linger", type=float, default=0.0,
                     help="with piped input: seconds to keep listening for pushed cues at the end")
     args = ap.parse_args(argv)
-    chat = Chat(args.url, args.session or session_id(args.new))
+    chat = Chat(args.url, args.session or session_id(args.new), on_held=lambda _text: print(
+        "(The coach can't be reached right now; it gets this as soon as it is back.)",
+        file=sys.stderr, flush=True))
     try:
         chat.connect()
     except Exception as exc:  # noqa: BLE001 - tell the person, not a traceback

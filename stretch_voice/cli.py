@@ -192,6 +192,9 @@ def run_listen(args: argparse.Namespace) -> int:
 
     client = VoiceClient(args.url, args.session or session_id(args.new), recognizer, speaker,
                          on_coach_text=lambda text: print(f"Coach: {text}", flush=True),
+                         on_held=lambda text: print(
+                             f"(The coach can't be reached right now; {text!r} goes to it as "
+                             "soon as it is back.)", flush=True),
                          on_turn=print_turn, echo_guard=args.echo_guard)
     try:
         client.connect(timeout=30)
