@@ -70,12 +70,18 @@ def error(code: str, message: str) -> dict:
     return {"type": "error", "code": code, "message": message}
 
 
+OUT_AUDIO_MAX = 400
+"""Messages queued for a page before its audio is dropped (a page that does not read: ~20 s of
+speech); control messages (captions, state, flush) always go."""
+
+
 class Attachment:
     """The page (WebSocket) a session is talking to right now, if any. Thread-safe ``send``."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.queue: Optional[asyncio.Queue] = None
+        self.dropped = 0  # audio frames dropped for a page that did not read them
 
     def attach(self) -> asyncio.Queue:
         self.queue = asyncio.Queue()
@@ -86,12 +92,18 @@ class Attachment:
             self.queue = None
         queue.put_nowait(None)  # ends that page's writer
 
+    def put(self, msg: Any) -> None:
+        """On the loop: queue ``msg`` for the attached page (audio beyond the limit is dropped)."""
+        if self.queue is None:
+            return
+        if isinstance(msg, bytes) and self.queue.qsize() >= OUT_AUDIO_MAX:
+            self.dropped += 1
+            return
+        self.queue.put_nowait(msg)
+
     def send(self, msg: Any) -> None:
-        def put() -> None:
-            if self.queue is not None:
-                self.queue.put_nowait(msg)
         try:
-            self.loop.call_soon_threadsafe(put)
+            self.loop.call_soon_threadsafe(self.put, msg)
         except RuntimeError:  # the loop is closed: the server is shutting down
             pass
 
@@ -107,6 +119,7 @@ class Gateway:
         self.factory = session_factory or PageSession
         self.sessions: Dict[str, PageSession] = {}
         self.attachments: Dict[str, Attachment] = {}
+        self._starting: Dict[str, asyncio.Future] = {}  # sessions being made, by id
         self._reaper: Optional[asyncio.Task] = None
 
     # --- the app --------------------------------------------------------------------------------
@@ -127,14 +140,14 @@ class Gateway:
     async def _shutdown(self, _app: web.Application) -> None:
         if self._reaper:
             self._reaper.cancel()
-        loop = asyncio.get_running_loop()
         for sid in list(self.sessions):
-            await loop.run_in_executor(None, self._close, sid)
+            await self._close(sid)
 
     async def status(self, _request: web.Request) -> web.Response:
         rows = [{"attached": self.attachments[sid].queue is not None,
                  "received_samples": s.received_samples, "peak": s.peak,
                  "resent_samples": s.stream.resent, "lost_samples": s.stream.lost,
+                 "dropped_audio_frames": self.attachments[sid].dropped,
                  "latency_ms": [round(t.latency_ms) for t in s.client.session.turns[-50:]
                                 if t.latency_ms is not None]}
                 for sid, s in list(self.sessions.items()) if sid in self.attachments]
@@ -143,32 +156,38 @@ class Gateway:
 
     # --- sessions -------------------------------------------------------------------------------
 
-    def _close(self, sid: str) -> None:
+    async def _close(self, sid: str) -> None:
+        # gone from the tables first (on the loop), so no hello can resume it while it closes
         session = self.sessions.pop(sid, None)
         self.attachments.pop(sid, None)
         if session is not None:
-            session.close()
+            await asyncio.get_running_loop().run_in_executor(None, session.close)
 
     async def _reap(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(0.5)
             now = time.monotonic()
             for sid, session in list(self.sessions.items()):
                 if session.detached_at is not None and now - session.detached_at > self.linger:
                     log.info("session %s: page gone for %.0f s, closing it", sid, self.linger)
-                    await loop.run_in_executor(None, self._close, sid)
+                    await self._close(sid)
 
     async def _session(self, wanted: Any) -> tuple[PageSession, Attachment, bool]:
         sid = wanted if isinstance(wanted, str) and SESSION_ID.match(wanted) else None
+        if sid is not None and sid in self._starting:  # two hellos for one new id: one session
+            await asyncio.shield(self._starting[sid])
         if sid is not None and sid in self.sessions:
             return self.sessions[sid], self.attachments[sid], True
         sid = sid or uuid.uuid4().hex
         loop = asyncio.get_running_loop()
         att = Attachment(loop)
-        session = await loop.run_in_executor(None, lambda: self.factory(
+        made = self._starting[sid] = loop.run_in_executor(None, lambda: self.factory(
             sid, self.rasa_url, self.recognizer, att.send, voice=self.voice).start(
             self.connect_timeout))
+        try:
+            session = await made
+        finally:
+            del self._starting[sid]
         self.sessions[sid], self.attachments[sid] = session, att
         return session, att, False
 
@@ -261,10 +280,10 @@ class Gateway:
                             f"bytes, 2 to {MAX_FRAME_BYTES}; got {len(pcm)}. Frame dropped."))
                     else:
                         arrived = time.monotonic()  # the session's clock: when it was captured
-                        while session.inbox.full():  # back-pressure: stop reading the socket
-                            await asyncio.sleep(0.01)
-                        if att is None or att.queue is not queue:
-                            break  # taken over meanwhile: the new page resends this frame
+                        while session.inbox.full() and not (session.closed or ws.closed):
+                            await asyncio.sleep(0.01)  # back-pressure: stop reading the socket
+                        if att is None or att.queue is not queue or session.closed:
+                            break  # taken over (the new page resends this frame) or closed
                         # no await from here to the put: a hello elsewhere sees the stream as fed
                         pcm, t_end, is_live = session.stream.take(pcm, arrived)
                         if not pcm:
