@@ -10,6 +10,7 @@ from typing import Optional
 import yaml
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yml")
+ACTORS = ("you", "partner", "both")
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,15 @@ class Hold:
 class Step:
     text: str
     hold: Optional[Hold] = None
+    who: str = ""  # who acts: "you", "partner" or "both" (see catalogue.yml); "" = from the text
+
+    @property
+    def actor(self) -> str:
+        """Who acts in the step: ``who`` if the catalogue says, else the step's subject (the
+        steps speak to the person stretching, so "Your partner ..." is the helper's)."""
+        if self.who:
+            return self.who
+        return "partner" if self.text.lower().startswith("your partner") else "you"
 
     def spoken(self, side: str) -> str:
         return self.text.format(side=side)
@@ -72,8 +82,12 @@ class Catalogue:
 
 def _variant(key: str, raw: dict) -> Variant:
     steps = tuple(
-        Step(text=s["text"], hold=Hold(**s["hold"]) if "hold" in s else None) for s in raw["steps"]
+        Step(text=s["text"], hold=Hold(**s["hold"]) if "hold" in s else None, who=s.get("who", ""))
+        for s in raw["steps"]
     )
+    for s in steps:
+        if s.who not in ("", *ACTORS):
+            raise ValueError(f"{key}: who must be one of {', '.join(ACTORS)}, not {s.who!r}")
     levels = tuple(Level(cue=lv["cue"], safety=lv["safety"]) for lv in raw["levels"])
     if raw["legs"] not in ("single", "double"):
         raise ValueError(f"{key}: legs must be single or double")

@@ -33,7 +33,7 @@ from stretch_voice.speaker import Speaker
 from stretch_voice.tts import Player, Synthesizer
 
 from .stream import Stream
-from .view import view
+from .view import aged, view
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,9 @@ class PageSession:
         self.send = send
         self.captions: Deque[dict] = deque(maxlen=CAPTIONS)
         self.state: dict = view(None)
+        self.state_at = time.monotonic()  # when ``state`` was read
+        self._reads = 0  # state reads started; the newest read to finish wins, older ones drop
+        self._read_done = 0
         self.received_samples = 0
         self.peak = 0  # loudest sample received (of 32767): a microphone that sends silence shows
         self.stream = Stream()  # the page's microphone stream: position, resent, lost
@@ -118,7 +121,8 @@ class PageSession:
         self.speaker = PageSpeaker(player, voice, speed)
         self.speaker.on_cut = lambda: self.send({"type": "flush"})
         self.client = VoiceClient(rasa_url, sid, recognizer, self.speaker,
-                                  on_coach_text=self._coach_text, on_turn=self._turn)
+                                  on_coach_text=self._coach_text, on_held=self._held,
+                                  on_turn=self._turn)
         session_on_start = self.speaker.on_start  # the voice loop's latency bookkeeping
 
         def on_start(text: str, speech: Any, t: float) -> None:
@@ -157,6 +161,13 @@ class PageSession:
         self._caption("coach", text)
         self._refresh_soon()
 
+    def _held(self, _text: str) -> None:
+        # the link to Rasa is down: what was said or typed is kept (stretch_chat.Chat) and goes
+        # when it is back; the page says so until the coach speaks again
+        self.send({"type": "warning", "code": "coach_unreachable",
+                   "message": "The coach can't be reached right now. What you say is kept and "
+                              "goes to the coach as soon as it is back."})
+
     def _turn(self, turn: Turn) -> None:
         log.info("page %s heard %r: %s (%.0f ms)", self.sid[:8], turn.transcript, turn.action,
                  turn.recognition_ms)
@@ -182,6 +193,9 @@ class PageSession:
         """Read the coach's session from Rasa and send the page its view."""
         if self.closed:
             return
+        with self._lock:
+            self._reads += 1
+            ticket = self._reads
         try:
             # Rasa's HTTP API wants the token scripts/run.sh made (see stretch_voice.nlu)
             auth = {"token": os.environ["STRETCH_API_TOKEN"]} \
@@ -193,14 +207,21 @@ class PageSession:
         except (requests.RequestException, ValueError) as exc:
             log.warning("could not read the session %s: %s", self.sid, exc)
             return
-        self.state = view(coach)
-        self.send({"type": "state", **self.state})
+        with self._lock:  # reads run on timers and may finish out of order
+            if ticket < self._read_done:
+                return
+            self._read_done = ticket
+            self.state, self.state_at = view(coach), time.monotonic()
+            self.send({"type": "state", **self.state})
 
     def replay(self) -> None:
-        """Bring a (re)attached page up to date: the captions and the session's state."""
+        """Bring a (re)attached page up to date: the captions and the session's state (the last
+        one read, its hold aged to now, then read again)."""
         for cap in list(self.captions):
             self.send(cap)
-        self.send({"type": "state", **self.state})
+        with self._lock:
+            self.send({"type": "state", **aged(self.state, time.monotonic() - self.state_at)})
+        threading.Thread(target=self.refresh_state, daemon=True).start()
 
     # --- from the page --------------------------------------------------------------------------
 

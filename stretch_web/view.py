@@ -14,15 +14,6 @@ from stretch_coach.catalogue import Catalogue
 from stretch_coach.catalogue import default as default_catalogue
 from stretch_coach.timing import Clock, HoldTimer
 
-PARTNER = "your partner"
-
-
-def actor(instruction: str) -> str:
-    """Who acts in a step: the steps speak to the person stretching ("you"), so a step that
-    starts with "Your partner" is the helper's, every other step is the stretcher's."""
-    return "partner" if instruction.lower().startswith(PARTNER) else "you"
-
-
 def hold_view(raw: Optional[dict], clock: Clock) -> Optional[dict[str, Any]]:
     """The hold timer for the page, in coach seconds; ``scale`` turns them into real seconds."""
     timer = HoldTimer.from_dict(raw)
@@ -51,8 +42,18 @@ def view(state: Optional[dict], clock: Optional[Clock] = None,
         index = min(int(s.get("step") or 0), len(v.steps) - 1)
         sides = v.sides
         side = sides[min(int(s.get("pass_index") or 0), len(sides) - 1)]
-        text = v.steps[index].spoken(side)
+        step = v.steps[index]
         out.update(routine=v.name, figure=key, step=index + 1, steps=len(v.steps),
-                   instruction=text, actor=actor(text), side=side)
+                   instruction=step.spoken(side), actor=step.actor, side=side)
         out["hold"] = hold_view(s.get("timer"), clock)
     return out
+
+
+def aged(page_view: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """``page_view`` as it is ``seconds`` (real time) after it was read: a running hold has that
+    much less left (a reloaded page is sent the last view read, not a stale countdown)."""
+    hold = page_view.get("hold")
+    if not hold or hold["paused"] or seconds <= 0:
+        return page_view
+    left = max(0.0, hold["remaining"] - seconds / hold["scale"])
+    return {**page_view, "hold": {**hold, "remaining": round(left, 2)}}

@@ -40,6 +40,15 @@ def test_catalogue_variants_match_the_contract():
                 assert 10 <= s.hold.seconds <= 30 and 2 <= s.hold.reps <= 4
 
 
+def test_a_step_names_who_acts_or_is_refused(tmp_path):
+    cat = catalogue.default()
+    assert all(s.actor in catalogue.ACTORS for v in cat.variants.values() for s in v.steps)
+    text = catalogue.CATALOGUE_PATH.read_text().replace("        who: both\n", "        who: nobody\n", 1)
+    (tmp_path / "bad.yml").write_text(text)
+    with pytest.raises(ValueError, match="who must be"):
+        catalogue.load(tmp_path / "bad.yml")
+
+
 @pytest.mark.parametrize("top,ranking,text,expected", [
     ("help", [("help", 0.9), ("discomfort", 0.05)], "my knee hurts", C.DISCOMFORT),
     ("next_step", [("next_step", 0.7), ("pause", 0.25)], "hang on", C.PAUSE),

@@ -33,6 +33,7 @@ let ws = null;
 let ready = false;
 let closedForGood = false;
 let linkTrouble = false;    // the notice shows a connection problem (cleared when connected)
+let coachDown = false;      // the notice says the coach is unreachable (cleared when it speaks)
 let outbox = [];            // text messages waiting for the connection (typed text, STOP)
 let playCtx = null;         // playback
 let micCtx = null;          // capture, 16 kHz
@@ -202,14 +203,20 @@ function onMessage(m) {
       // a session the gateway had lost (restarted) gets what was said since the link went down
       if (captured) resend(m.resumed ? m.heard || 0 : Math.max(m.heard || 0, downAt));
       break;
-    case 'caption': addCaption(m.who, m.text); break;
+    case 'caption':
+      addCaption(m.who, m.text);
+      if (m.who === 'coach' && coachDown) { showNotice(''); coachDown = false; } // it is back
+      break;
     case 'state': showState(m); break;
     case 'flush': flush(); break;
     case 'stopped':  // after its flush, before the coach's answer (which plays)
       stopping = false;
       if (!m.paused) { stopShown = false; showPaused(); } // no session: STOP only silenced
       break;
-    case 'warning': showNotice(m.message); break;
+    case 'warning':
+      showNotice(m.message);
+      if (m.code === 'coach_unreachable') coachDown = true;
+      break;
     case 'error':
       trace.errors.push(m);
       showNotice(m.message);
@@ -306,8 +313,8 @@ function addCaption(who, text) {
   li.dataset.who = who;
   li.textContent = text;
   const list = $('captions');
-  list.appendChild(li);
-  while (list.children.length > 6) list.removeChild(list.firstChild);
+  list.prepend(li); // newest first: right under the hold ring, never behind the STOP button
+  while (list.children.length > 6) list.removeChild(list.lastChild);
 }
 
 const ROLE = ['First partner stretches, second partner helps', 'Second partner stretches, first partner helps'];
@@ -335,7 +342,8 @@ function showState(s) {
     $('instruction').textContent = s.instruction;
     $('who').hidden = false;
     $('actor').dataset.actor = s.actor;
-    $('actor').textContent = s.actor === 'partner' ? 'Your partner does this' : 'You do this';
+    $('actor').textContent = { partner: 'Your partner does this', both: 'Both of you' }[s.actor]
+      || 'You do this';
     $('role').textContent = ROLE[s.role] || '';
   } else {
     $('routine').textContent = { idle: 'Say “start” when you’re both ready', choosing: 'Pick a routine',

@@ -33,7 +33,8 @@ async function snapshot(page, name) {
     startVisible: !document.getElementById('start').hidden,
     holdPaused: document.getElementById('hold').dataset.paused || null,
     figure: (document.querySelector('#figure svg') || {}).dataset?.figure || null,
-    captions: [...document.querySelectorAll('#captions li')].map((li) => [li.dataset.who, li.textContent]),
+    // the page shows the newest caption first; the tests read them in the order they came
+    captions: [...document.querySelectorAll('#captions li')].reverse().map((li) => [li.dataset.who, li.textContent]),
     link: document.getElementById('link').textContent,
     notice: document.getElementById('notice').hidden ? null : document.getElementById('notice').textContent,
     trace: JSON.parse(JSON.stringify(window.coachTrace)),
@@ -56,7 +57,7 @@ async function reach(page, name, fn, arg, timeout) {
 const shown = (id) => !document.getElementById(id).hidden;
 // The coach's answer to STOP: a "paused" reply captioned after the button's "STOP".
 const pausedByStop = () => {
-  const caps = [...document.querySelectorAll('#captions li')].map((li) => [li.dataset.who, li.textContent]);
+  const caps = [...document.querySelectorAll('#captions li')].reverse().map((li) => [li.dataset.who, li.textContent]);
   const at = caps.findLastIndex(([who, text]) => who === 'you' && text === 'STOP');
   return at >= 0 && caps.slice(at + 1).some(([who, text]) => who === 'coach' && /paused/i.test(text))
     && !document.getElementById('paused').hidden;

@@ -81,7 +81,7 @@ def test_spoken_session_shows_the_hold_and_the_pause(gateway, tmp_path):
     assert hold["holdVisible"] and hold["step"] == "Step 3 of 3"
     assert hold["rep"] == "1 of 4"
     assert 0 < int(hold["seconds"]) <= 15
-    assert hold["actor"] == "Your partner does this"
+    assert hold["actor"] == "Both of you"  # the partner pushes, you hold still
     assert [t.lower() for t in captions_of(hold, "you")][-2:] == ["next.", "next."]
 
     paused = snaps["paused"]
@@ -103,7 +103,8 @@ def test_spoken_session_shows_the_hold_and_the_pause(gateway, tmp_path):
 
 def test_typed_session_survives_reload_and_stop_pauses_it(gateway, tmp_path):
     quiet = speech_wav(tmp_path / "quiet.wav", [], lead_s=0.5)  # a microphone that hears a room
-    r = drive("typed", {"url": gateway.url, "wav": str(quiet), "shots": str(tmp_path),
+    (SHOTS / "typed").mkdir(parents=True, exist_ok=True)
+    r = drive("typed", {"url": gateway.url, "wav": str(quiet), "shots": str(SHOTS / "typed"),
                         "texts": ["start", "standing double leg", "next", "next"],
                         "pause_ms": 1500, "linger_s": gateway.linger, "timeout_ms": 20000})
     assert r["reached"] == {"connected": True, "hold": True, "reloaded": True, "tapped": True,

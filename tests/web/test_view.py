@@ -7,7 +7,7 @@ import pytest
 from stretch_coach.catalogue import default
 from stretch_coach.machine import State
 from stretch_coach.timing import Clock, HoldTimer
-from stretch_web.view import actor, view
+from stretch_web.view import aged, view
 
 pytestmark = pytest.mark.web
 
@@ -32,7 +32,7 @@ def test_each_routine_shows_name_step_figure_and_who_acts(key):
         assert v["routine"] == variant.name and v["figure"] == key
         assert (v["step"], v["steps"]) == (i + 1, len(variant.steps))
         assert v["instruction"] == step.spoken(variant.sides[0])
-        assert v["actor"] == ("partner" if step.text.startswith("Your partner") else "you")
+        assert v["actor"] == step.actor
 
 
 def test_second_pass_of_a_single_leg_routine_names_the_left_leg():
@@ -62,6 +62,31 @@ def test_paused_session_keeps_its_place_and_freezes_the_hold():
     assert v["hold"]["paused"] and v["hold"]["remaining"] == 9.0
 
 
-def test_actor_reads_the_step_wording():
-    assert actor("Your partner kneels on the floor in front of you.") == "partner"
-    assert actor("Put your right ankle up on your partner's shoulder.") == "you"
+def test_who_acts_in_each_step():
+    """Both people act in the steps where the partner pushes or pulls while you reach or hold."""
+    cat = default()
+
+    def who(key: str) -> list[str]:
+        return [view(State(phase="active", variant=key, step=i).to_dict(), FixedClock(0))["actor"]
+                for i in range(len(cat[key].steps))]
+
+    assert who("single_leg_kneeling") == ["partner", "you", "partner", "partner"]
+    assert who("seated_single_leg") == ["you", "you", "both"]
+    assert who("standing_double_leg") == ["you", "you", "both"]
+    assert who("wrist_pull") == ["you", "you", "both", "both"]
+
+
+def test_a_view_sent_again_later_has_its_running_hold_aged():
+    timer = HoldTimer.start(0.0, 30, 2, 10, 5)
+    state = State(phase="active", variant="seated_single_leg", step=2,
+                  timer=timer.to_dict()).to_dict()
+    v = view(state, FixedClock(0.5, scale=0.05))  # coach 10 s into the hold: 20 s left
+    assert v["hold"]["remaining"] == 20.0
+    assert aged(v, 0.25)["hold"]["remaining"] == 15.0  # 0.25 real s = 5 coach s
+    assert aged(v, 10)["hold"]["remaining"] == 0.0
+    assert v["hold"]["remaining"] == 20.0  # the original is not changed
+    timer.pause(10.0)
+    paused = view(State(phase="paused", variant="seated_single_leg", step=2,
+                        timer=timer.to_dict()).to_dict(), FixedClock(3.0, scale=0.05))
+    assert aged(paused, 5) == paused  # a paused hold does not run down
+    assert aged(view(None), 5) == view(None)
