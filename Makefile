@@ -36,7 +36,7 @@ eval:  ## NLU evaluation report: ours vs Rasa's stock pipeline, held-out set, cr
 bench:  ## voice benchmark: spoken commands through the whole loop and real servers (~20 min)
 	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/voice_bench.py
 
-bench-web:  ## web page benchmark: speech to reply audio in headless chromium, and pages at once (~8 min)
+bench-web:  ## web page benchmark: speech to reply audio in headless chromium, and pages at once (~10 min)
 	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/web_bench.py
 
 bench-turns:  ## cost of a turn at turn 10, 100 and 500 over REST and socket.io, holds running (~5 min)

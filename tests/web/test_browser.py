@@ -92,6 +92,16 @@ def test_spoken_session_shows_the_hold_and_the_pause(gateway, tmp_path):
     end = snaps["end"]
     assert end["trace"]["played"]["samples"] > hold["trace"]["played"]["samples"], \
         "the answer to ouch was played"
+    # the coach's first answer to "ouch" was sent as speech, before anything else was (a
+    # "speaking" message comes right before a message's first audio block)
+    events = end["trace"]["events"]
+    caps = end["captions"]
+    last_you = max(i for i, (who, _t) in enumerate(caps) if who == "you")
+    answer = [text for who, text in caps[last_you + 1:] if who == "coach"]
+    assert any("zero to ten" in t for t in answer), caps
+    heard = max(i for i, e in enumerate(events) if e["type"] == "caption" and e["who"] == "you")
+    spoken = [e["text"] for e in events[heard:] if e["type"] == "speaking"]
+    assert spoken and spoken[0] == answer[0], (answer, spoken)
     sent = end["trace"]["sent"]
     assert sent["peak"] > SPEECH_PEAK, "the microphone stream carried speech"
     assert sent["samples"] >= 0.9 * file_samples, "the whole file reached the gateway"
