@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from stretch_voice import SAMPLE_RATE
-from devtools.servers import Gateway, free_ports
+from devtools.servers import Gateway, free_ports, stop_process
 from web_harness import speech_wav
 
 pytestmark = [pytest.mark.e2e, pytest.mark.web]
@@ -322,6 +322,32 @@ def test_https_serves_the_page_with_a_self_signed_certificate(web_servers, tmp_p
     finally:
         g.stop()
 
+
+
+def test_what_is_typed_while_the_coach_is_down_is_kept_and_the_page_told(gateway, web_servers):
+    """The Rasa server goes away mid-session: the page's "ouch" is captioned, the page is told
+    the coach can't be reached (its socket stays open), and the coach answers it once back."""
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            p = await page(http, gateway)
+            await start_session(p)
+            await p.send({"type": "text", "text": "the seated one"})
+            assert await p.wait(lambda: p.of("state", phase="active"), 10)
+            await asyncio.to_thread(stop_process, web_servers.rasa)
+            await asyncio.sleep(2.0)  # socket.io sees the connection close
+            await p.send({"type": "text", "text": "ouch that hurts"})
+            assert await p.wait(lambda: p.of("warning", code="coach_unreachable"), 10)
+            assert "can't be reached" in p.of("warning", code="coach_unreachable")[0]["message"]
+            assert p.of("caption", who="you", text="ouch that hurts") and p.closed is None
+            await asyncio.to_thread(web_servers.start_rasa)
+            assert await p.wait(lambda: any("zero to ten" in m["text"]
+                                            for m in p.of("caption", who="coach")), 40), \
+                "the coach answered the kept ouch once it was back"
+    try:
+        run(scenario())
+    finally:
+        if web_servers.rasa is None or web_servers.rasa.poll() is not None:
+            web_servers.start_rasa()  # the other web tests need it
 
 def test_coach_down_is_a_clear_error_and_the_gateway_stays_up(tmp_path):
     rasa, port = free_ports(2)
