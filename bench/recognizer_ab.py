@@ -4,6 +4,7 @@
 
     PYTHONPATH=. .venv/bin/python bench/recognizer_ab.py --prompt "Start. Next step. ... Easier."
     PYTHONPATH=. .venv/bin/python bench/recognizer_ab.py --set beam_size=1
+    PYTHONPATH=. .venv/bin/python bench/recognizer_ab.py --model /path/to/whisper-base-ct2
 
 For every phrase of bench/voice_set.yml, clean and in brown noise, both settings transcribe the
 same clip (safety ear included); our NLU (the trained model, in process) reads the transcript.
@@ -46,6 +47,8 @@ def main() -> None:
     ap.add_argument("--prompt", help="the variant's vocabulary prompt (default: the shipped one)")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                     help="the variant's RecognizerConfig values")
+    ap.add_argument("--model", type=Path,
+                    help="the variant's model: a CTranslate2 Whisper directory (default: the shipped one)")
     args = ap.parse_args()
 
     from rasa.core.agent import Agent
@@ -60,8 +63,11 @@ def main() -> None:
     items += [(p, None, "oos") for p in spoken["out_of_grammar"]]
     agent = Agent.load(str(ROOT / "models" / "current.tar.gz"))
     rec = Recognizer()
-    settings = {"shipped": (rec._prompt(PROMPT), rec.config),
-                "variant": (rec._prompt(args.prompt or PROMPT), variant_config(rec.config, args.set))}
+    other = Recognizer(model_path=args.model) if args.model else rec
+    print(f"models loaded: shipped {rec.load_ms:.0f} ms, variant {other.load_ms:.0f} ms", flush=True)
+    settings = {"shipped": (rec, rec._prompt(PROMPT), rec.config),
+                "variant": (other, other._prompt(args.prompt or PROMPT),
+                            variant_config(rec.config, args.set))}
     ok = {k: {"command": 0, "safety": 0, "oos": 0} for k in settings}
     ms: dict[str, list[float]] = {k: [] for k in settings}
     n = {"command": 0, "safety": 0, "oos": 0}
@@ -76,9 +82,9 @@ def main() -> None:
                                  noise="sox-brown").pcm
                 n[kind] += 1
                 got = {}
-                for name, (prompt, config) in settings.items():
-                    rec._prompts[None], rec.config = prompt, config
-                    t = rec.transcribe(pcm)
+                for name, (r, prompt, config) in settings.items():
+                    r._prompts[None], r.config = prompt, config
+                    t = r.transcribe(pcm)
                     ms[name].append(t.ms)
                     i = None if t.noise else asyncio.run(intent(t.text))
                     got[name] = (t.text, i)

@@ -197,7 +197,8 @@ class Recognizer:
         self._wm = WhisperModel(path, device="cpu", compute_type="int8",
                                 cpu_threads=self.config.cpu_threads)
         self._ct2 = ctranslate2
-        self._tok = Tokenizer(self._wm.hf_tokenizer, False, task="transcribe", language="en")
+        self._tok = Tokenizer(self._wm.hf_tokenizer, self._wm.model.is_multilingual,
+                              task="transcribe", language="en")
         self._prompts = {None: self._prompt(PROMPT), EXPECT_RATING: self._prompt(RATING_PROMPT),
                          EXPECT_ROUTINE: self._prompt(ROUTINE_PROMPT)}
         self._lock = threading.Lock()
