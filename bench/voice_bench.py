@@ -134,14 +134,18 @@ def config(name: str) -> tuple[str, dict[str, Any]]:
     synthesises every sentence instead of playing the set-up's recordings, as before them),
     ``-specN`` (speculative recognition after N ms of silence instead of the session's default),
     ``-retryN`` (an unsure guess made again after N ms of silence, and kept), ``-beamN``
-    (Whisper's beam width and n-best size instead of the recogniser's default)."""
+    (Whisper's beam width and n-best size instead of the recogniser's default), ``-carryfixed``
+    (webrtcvad carries speech on past Silero's in any noise, as before session 21)."""
     base, *opts = name.split("-")
     if base not in ("whisper", "sphinx"):
         raise SystemExit(f"unknown recogniser {name!r}")
-    out: dict[str, Any] = {"voice": cached_voice("piper"), "session": {}, "recognizer": {}}
+    out: dict[str, Any] = {"voice": cached_voice("piper"), "session": {}, "recognizer": {},
+                           "detector": {}}
     for opt in opts:
         if opt == "nocache":
             out["voice"] = "piper"
+        elif opt == "carryfixed":
+            out["detector"]["carry_check"] = 0
         elif opt.startswith("spec") and opt[4:].isdigit():
             out["session"]["speculate_ms"] = int(opt[4:])
         elif opt.startswith("retry") and opt[5:].isdigit():
@@ -160,7 +164,8 @@ class Run(VoiceClient):
                  options: dict[str, Any]) -> None:
         super().__init__(url, f"bench-{name}-{time.time_ns()}", recognizer,
                          Speaker(Player("null", simulate=False), voice=options["voice"]),
-                         detector=UtteranceDetector(aggressiveness=vad, engine=engine),
+                         detector=UtteranceDetector(aggressiveness=vad, engine=engine,
+                                                    **options["detector"]),
                          **options["session"])
         self.connect()
 

@@ -54,3 +54,26 @@ def test_silero_state_is_forgotten_on_reset() -> None:
 def test_an_unknown_engine_is_refused() -> None:
     with pytest.raises(ValueError):
         UtteranceDetector(engine="nope")
+
+
+
+@pytest.mark.parametrize("snr_db, carries", [(None, True), (8.0, False)])
+def test_webrtcvad_carries_speech_on_only_while_it_hears_speech_end(
+        snr_db: float | None, carries: bool) -> None:
+    pcm, ends = b"", []
+    for phrase in ("next step", "that hurts", "switch legs", "harder", "ease off"):
+        pcm += synthesize(phrase, "en-us+m3", 160, snr_db=snr_db, noise="sox-pink", pad_s=0.8).pcm
+        ends.append(len(pcm) / (2 * SAMPLE_RATE) - 0.8)
+    heard = {}
+    for name, check in (("shipped", 3), ("always", 0)):
+        det = UtteranceDetector(engine="both", carry_check=check)
+        utts = det.feed(pcm) + det.flush()
+        assert len(utts) == len(ends)
+        heard[name] = [u.speech_end_s - end for u, end in zip(utts, ends, strict=True)]
+        assert det.carrying is (carries or check == 0)
+    if carries:  # a quiet room: webrtcvad ends with the speech, and carries as before
+        assert heard["shipped"] == heard["always"]
+    else:  # loud noise: webrtcvad outlasted the carry three times, so it stopped carrying
+        assert heard["shipped"][:3] == heard["always"][:3]
+        for ours, always in zip(heard["shipped"][3:], heard["always"][3:], strict=True):
+            assert -0.1 <= ours <= 0.25 and ours < always - 0.1
