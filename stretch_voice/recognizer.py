@@ -106,9 +106,6 @@ class RecognizerConfig:
     """Whisper's no-speech probability above which (with a poor transcript) audio is noise."""
     noise_logprob: float = -1.0
     """...and the transcript's average log-probability below which it counts as poor."""
-    unclear_logprob: float = -100.0
-    """A transcript with no safety word whose average log-probability is below this is
-    unclear speech (``text`` ""): the coach re-prompts, and during a hold pauses it."""
     align_tail_s: float = 2.0
     """The second look forces the safety phrases onto the encoded audio up to the utterance's
     end plus this much (the encoder still sees the whole window): the decoder's cross-attention
@@ -242,8 +239,6 @@ class Recognizer:
         number = RATING_SOUNDALIKES.get(text.strip(" .!?,-").lower())
         if expect == EXPECT_RATING and number is not None:
             return Transcript(f"{number}.", False, best, no_speech, ms, source="rating-soundalike")
-        if best < cfg.unclear_logprob:
-            return Transcript("", False, best, no_speech, ms, source="unclear")
         return Transcript(text, False, best, no_speech, ms)
 
     def _decode(self, pcm: bytes, prompt: list[int]
