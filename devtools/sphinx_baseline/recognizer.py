@@ -49,140 +49,21 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
-import tempfile
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
 from stretch_coach import contract
 
+from .config import EXPECT_RATING, RecognizerConfig, Result
+from .grammar import coverage, grammar_transitions, silence_only_fdict
 from .phrases import (CORE_PHRASES, LEXICON_INTENT, RATING_WORDS, SAFETY_PHRASES, PhraseSet,
                       collect_phrases)
 
 log = logging.getLogger(__name__)
 
 SAFETY_INTENTS: frozenset[str] = frozenset(contract.SAFETY_INTENTS)
-
-EXPECT_RATING = "rating"
-"""``recognize(..., expect=EXPECT_RATING)``: the coach has just asked for a pain rating, so the
-first grammar also holds the bare ratings ("six")."""
-
-
-@dataclass(frozen=True)
-class Result:
-    """The outcome of recognising one utterance.
-
-    Attributes:
-        text: The recognised phrase ("" if nothing was heard). For a rejected utterance this is
-            the grammar's best guess, kept for logging only -- do not act on it.
-        rejected: True if the audio did not match any known phrase well enough.
-        ms: Wall-clock recognition time in milliseconds.
-        confidence: ``(grammar - phone loop) acoustic log-score per frame``; 0 is a perfect fit,
-            around -2.5..-3.5 is typical for in-grammar commands, below -4 is suspicious.
-        safety: True if the text is a safety request (stop / pause / pain / too much pressure).
-        intent: The intent the phrase is an example of, when unambiguous (a hint for logging;
-            the NLU server stays the authority).
-        source: Which search produced the text: "commands", "safety", "core" (the core commands of the safety pass), "spot" or "none".
-    """
-
-    text: str
-    rejected: bool
-    ms: float
-    confidence: float = float("-inf")
-    safety: bool = False
-    intent: Optional[str] = None
-    source: str = "none"
-
-    def as_dict(self) -> dict[str, object]:
-        return {"text": self.text, "rejected": self.rejected, "ms": round(self.ms, 1),
-                "confidence": None if math.isinf(self.confidence) else round(self.confidence, 3),
-                "safety": self.safety, "intent": self.intent, "source": self.source}
-
-
-@dataclass
-class RecognizerConfig:
-    """Tunable settings. The thresholds were tuned by ``bench/voice_tune.py`` on 13 synthetic
-    voices (9 espeak-ng variants, flite's 4) that the benchmark does not use, clean and with
-    pink noise: 2,600 clips of the core phrases, natural variants and sentences that are no
-    command. Retune them on real microphone recordings."""
-
-    reject_threshold: float = -3.4
-    """Reject a command whose confidence is below this (per-frame log-score vs phone loop)."""
-    extended_max_words: int = 3
-    """The second grammar (see the module doc) holds the NLU examples of at most this many words
-    (0 = no second grammar: only the core phrases are recognised)."""
-    extended_reject_threshold: float = -3.3
-    """The second grammar's result must reach this confidence (stricter than the core
-    grammar's: a bigger grammar fits out-of-grammar speech more easily)."""
-    core_weight: float = 30.0
-    """Prior of a core phrase (:data:`.phrases.CORE_PHRASES`) relative to any other phrase in
-    the command grammar."""
-    core_threshold: float = -3.2
-    """When the command grammar finds nothing acceptable, a core command found by the safety
-    pass (where the core commands compete with the safety words) is accepted if its confidence
-    is at least this."""
-    safety_prefix_threshold: float = -4.0
-    """An unfinished grammar path that starts with a safety phrase ("stop a", "stop the") is
-    taken as that safety phrase if its confidence is at least this (deliberately loose: on the
-    tuning data only spoken safety phrases produced such paths)."""
-    prefix_threshold: float = -3.6
-    """An unfinished grammar path ("resume the") whose first words are a complete phrase
-    ("resume") is accepted as that phrase if its confidence is at least this..."""
-    prefix_max_dropped: int = 1
-    """...and at most this many trailing words are dropped."""
-    safety_threshold: float = -4.0
-    """The safety pass must reach at least this confidence to be believed."""
-    safety_margin: float = 1.2
-    """...and be no more than this much worse than the main grammar's result."""
-    beam: float = 1e-30
-    """Pocketsphinx HMM beam (``-beam``/``-pbeam``); wider = slower and a little more accurate."""
-    wbeam: float = 1e-20
-    """Word-exit beam (``-wbeam``)."""
-    extra_safety_phrases: Sequence[str] = ("stop it", "ow ow", "it hurts", "that's too much")
-    """Phrases added to the safety grammar besides :data:`.phrases.SAFETY_PHRASES`."""
-    lexicon_only_margin: float = 0.5
-    """Extra margin when the main result is only a lexicon entry, not an example of any intent
-    (e.g. "both", which espeak's "ow" is often heard as)."""
-    min_coverage: float = 0.6
-    """A phrase must explain at least this fraction of the speech frames (as found by the phone
-    loop) with words; otherwise the grammar matched a short phrase and called the rest
-    silence, which is what it does with long out-of-grammar sentences."""
-    safety_min_coverage: float = 0.5
-    """The same for the safety pass; lower, erring towards safety ("ouch" heard as "ow" leaves
-    the "ch" uncovered)."""
-    noise_fillers: bool = False
-    """Keep the model's ``[NOISE]``/``[SPEECH]`` filler words. They let a grammar absorb any
-    stretch of speech as "filler" around a short phrase, which made long out-of-grammar
-    sentences look like a confident "too much"; off by default (only silence is a filler)."""
-    phone_beam: float = 1e-20
-    """Beams of the phone-loop pass (a separate decoder). The phone loop only provides the
-    reference score for the confidence, so it can search more narrowly than the grammar."""
-    fallback_threshold: float = -4.1
-    """Against missed safety phrases: the safety phrases alone are forced onto every utterance
-    whose result is not a safety phrase; one with at least this confidence wins over a rejected
-    result, and over a command when it fits about as well (:attr:`safety_only_margin`)..."""
-    fallback_min_coverage: float = 0.7
-    """...and explaining at least this fraction of the speech."""
-    safety_only_margin: float = 0.0
-    """An accepted command gives way to the safety phrases alone (same threshold and coverage)
-    when their confidence is at least the command's minus this."""
-    spot_fallback: bool = False
-    """:meth:`Recognizer.spot_safety`: when the safety-vs-core-commands pass does not pick a
-    safety phrase, also run the phone loop and the safety phrases alone (the same last resort as
-    :meth:`Recognizer.recognize`, :attr:`fallback_threshold`). Catches a few more safety phrases
-    but costs ~60 ms more on every non-safety utterance. (A narrow-beam phone loop, ~15 ms, was
-    tried instead and did not separate safety phrases from commands.)"""
-    decoder_options: dict = field(default_factory=dict)
-    """Extra pocketsphinx options for both decoders (e.g. ``{"topn": 8}``), for experiments.
-    Options that the model's ``feat.params`` sets (``cmn``, ``remove_noise``, ...) are not
-    changed this way: pocketsphinx reads that file after them. Measured on the tuning set:
-    ``topn`` 8 +2 points of commands but -6 of out-of-grammar rejection and +40 ms; frequency
-    warping (``warp_type``/``warp_params``, 0.86-1.14) changed no voice by more than noise."""
-    loglevel: str = "FATAL"
 
 
 @dataclass
@@ -198,116 +79,6 @@ _ALT_PRON = re.compile(r"\(\d+\)$")
 
 
 _NON_SPEECH_PHONES = frozenset({"SIL", "+NSN+", "<sil>", "<s>", "</s>"})
-
-
-def _coverage(speech: Sequence[tuple[int, int]], fillers: Sequence[tuple[int, int]]) -> float:
-    """Fraction of the phone loop's speech frames that a grammar path explains with words
-    (rather than with silence): 1.0 = all speech is inside the recognised phrase."""
-    total = sum(e - s + 1 for s, e in speech)
-    if total == 0:
-        return 0.0
-    lost = 0
-    for s, e in speech:
-        for fs, fe in fillers:
-            lo, hi = max(s, fs), min(e, fe)
-            if lo <= hi:
-                lost += hi - lo + 1
-    return 1.0 - lost / total
-
-
-def _silence_only_fdict() -> Path:
-    """A filler dictionary with silence only (the model's noisedict minus [NOISE]/[SPEECH])."""
-    path = Path(tempfile.gettempdir()) / "stretch_coach_voice_silence.fdict"
-    content = "<s> SIL\n</s> SIL\n<sil> SIL\n"
-    if not path.is_file() or path.read_text() != content:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(content)
-        os.replace(tmp, path)
-    return path
-
-
-def _dawg(phrases: Iterable[str], weights: Optional[dict[str, float]] = None
-          ) -> tuple[list[tuple[int, str, int]], dict[int, float], int, int]:
-    """Minimal acyclic word automaton accepting exactly ``phrases``.
-
-    Returns ``(arcs, finals, start, n_states)`` with arcs ``(from, word, to)`` and ``finals``
-    mapping each final state to the weight of the phrase ending there (1 unless ``weights`` says
-    otherwise). Built as a trie and minimised bottom-up by merging states with equal (final
-    weight, outgoing arcs) signatures.
-    """
-    weights = weights or {}
-    children: list[dict[str, int]] = [{}]
-    final: list[float] = [0.0]
-    for phrase in phrases:
-        s = 0
-        for word in phrase.split():
-            nxt = children[s].get(word)
-            if nxt is None:
-                children.append({})
-                final.append(0.0)
-                nxt = children[s][word] = len(children) - 1
-            s = nxt
-        final[s] = float(weights.get(phrase, 1.0))
-    order: list[int] = []  # post-order (children before parents), iteratively
-    stack: list[tuple[int, bool]] = [(0, False)]
-    while stack:
-        s, done = stack.pop()
-        if done:
-            order.append(s)
-            continue
-        stack.append((s, True))
-        stack.extend((t, False) for t in children[s].values())
-    canon: dict[tuple[bool, tuple[tuple[str, int], ...]], int] = {}
-    rep: dict[int, int] = {}
-    for s in order:
-        sig = (final[s], tuple(sorted((w, rep[t]) for w, t in children[s].items())))
-        rep[s] = canon.setdefault(sig, s)
-    states = sorted(set(rep.values()))
-    index = {s: i for i, s in enumerate(states)}
-    arcs = [(index[s], w, index[rep[t]]) for s in states for w, t in children[s].items()]
-    finals = {index[s]: final[s] for s in states if final[s]}
-    return arcs, finals, index[rep[0]], len(states)
-
-
-def grammar_transitions(phrases: Sequence[str], weights: Optional[dict[str, float]] = None
-                        ) -> tuple[list[tuple], int, int]:
-    """FSG transitions ``(from, to, prob[, word])`` accepting ``phrases``, each with a prior
-    proportional to its weight (``weights``, default 1 = equal prior each).
-
-    Arc probabilities are ``paths(target) / paths(source)`` on the minimal automaton (paths =
-    summed weight of the phrases accepted from a state), so every phrase gets probability
-    ``weight / total weight`` however much it shares with others. Returns
-    ``(transitions, start_state, final_state)``.
-    """
-    arcs, finals, start, n = _dawg(phrases, weights)
-    out: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for s, w, t in arcs:
-        out[s].append((w, t))
-    paths: dict[int, float] = {}  # summed weight of the phrases accepted from each state
-
-    def count(s: int) -> float:
-        stack = [s]
-        while stack:
-            cur = stack[-1]
-            pending = [t for _, t in out[cur] if t not in paths]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
-            paths[cur] = finals.get(cur, 0.0) + sum(paths[t] for _, t in out[cur])
-        return paths[s]
-
-    count(start)
-    final_state = n
-    transitions: list[tuple] = []
-    for s in range(n):
-        if s not in paths:
-            continue
-        for w, t in out[s]:
-            transitions.append((s, t, paths[t] / paths[s], w))
-        if s in finals:
-            transitions.append((s, final_state, finals[s] / paths[s]))
-    return transitions, start, final_state
 
 
 class Recognizer:
@@ -336,7 +107,7 @@ class Recognizer:
         cfg = self.config
         options: dict[str, object] = dict(cfg.decoder_options)
         if not cfg.noise_fillers:
-            options["fdict"] = str(_silence_only_fdict())
+            options["fdict"] = str(silence_only_fdict())
         featparams = pocketsphinx.get_model_path("en-us/en-us/feat.params")
         self.decoder = pocketsphinx.Decoder(
             lm=None, loglevel=cfg.loglevel, beam=cfg.beam, pbeam=cfg.beam, wbeam=cfg.wbeam,
@@ -498,7 +269,7 @@ class Recognizer:
         out: dict[str, object] = {
             "main_text": canonical or main.text,
             "main_conf": (main.score - phones.score) / frames if main.text else float("-inf"),
-            "main_coverage": _coverage(phones.words, main.fillers),
+            "main_coverage": coverage(phones.words, main.fillers),
             "complete": canonical is not None,
             "phones": phones.text,
             "frames": frames,
@@ -514,7 +285,7 @@ class Recognizer:
         out["safety_text"] = text
         out["safety_conf"] = ((safety.score - phones.score) / phones.frames
                               if text in self.safety_phrases else float("-inf"))
-        out["safety_coverage"] = _coverage(phones.words, safety.fillers)
+        out["safety_coverage"] = coverage(phones.words, safety.fillers)
         # The safety grammar's competitors are the core commands: when the big grammar fails
         # on a short core command ("help", "no"), this pass often still finds it.
         out["core_text"] = text if text in self._core_competitors else ""
@@ -628,7 +399,7 @@ class Recognizer:
             cfg = self.config
             so_conf = (alone.score - phones.score) / phones.frames if alone.text else -math.inf
             if (alone.text in self.safety_phrases and so_conf >= cfg.fallback_threshold
-                    and _coverage(phones.words, alone.fillers) >= cfg.fallback_min_coverage
+                    and coverage(phones.words, alone.fillers) >= cfg.fallback_min_coverage
                     and (weak or so_conf >= conf - cfg.safety_only_margin)):
                 text, rejected, conf, source = alone.text, False, so_conf, self.SAFETY
         return text, rejected, conf, source
@@ -654,7 +425,7 @@ class Recognizer:
             phones = self._decode(self.PHONES, pcm)
             conf = (alone.score - phones.score) / phones.frames if alone.text else -math.inf
             if (alone.text in self.safety_phrases and conf >= self.config.fallback_threshold
-                    and _coverage(phones.words, alone.fillers)
+                    and coverage(phones.words, alone.fillers)
                     >= self.config.fallback_min_coverage):
                 found = alone.text
         ms = (time.perf_counter() - t0) * 1000
