@@ -6,8 +6,9 @@ Every command and safety phrase of bench/voice_set.yml, in the benchmark's voice
 voices), clean and in sox pink noise at 15 and 8 dB SNR, with 0.8 s of the same room noise before
 and after the speech, goes through :class:`stretch_voice.vad.UtteranceDetector` in 30 ms chunks,
 once per engine: one stream per voice and condition, the clips one after the other, as a room
-hears them (what the detector learns of the room carries over from clip to clip). The speech's true start and end are known (the clip is trimmed speech plus
-padding). Reported per engine and condition:
+hears them (what the detector learns of the room carries over from clip to clip). The speech's
+true start and end are known (each clip is trimmed speech plus padding). Reported per engine and
+condition:
 
 * found: exactly one utterance covers the speech; split: more than one; missed: none;
 * late start: the VAD's first speech frame is more than 100 ms after the speech starts (the

@@ -204,10 +204,10 @@ class UtteranceDetector:
     @property
     def carrying(self) -> bool:
         """Whether webrtcvad may carry speech on past Silero's (see ``carry_check``)."""
-        seen = self._rtc_outlasted
         if self._webrtc is None or self._silero is None:
             return False
-        return not seen.maxlen or 2 * sum(seen) <= seen.maxlen
+        seen = self._rtc_outlasted  # maxlen 0 (``carry_check`` 0): always empty, always carry
+        return 2 * sum(seen) <= (seen.maxlen or 0)
 
     def is_speech(self, frame: bytes) -> bool:
         """The VAD's verdict on one 30 ms frame (call once per frame, in order)."""
@@ -225,8 +225,7 @@ class UtteranceDetector:
         heard = bool(rtc.is_speech(frame, SAMPLE_RATE))  # type: ignore[attr-defined]
         self._rtc_on = self._rtc_on and heard
         if self._since_silero > self.carry_frames:  # the carry is over: did webrtcvad end too?
-            if self._rtc_outlasted.maxlen:
-                self._rtc_outlasted.append(self._rtc_on)
+            self._rtc_outlasted.append(self._rtc_on)
             return False
         return carry and heard
 

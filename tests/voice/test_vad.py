@@ -56,7 +56,6 @@ def test_an_unknown_engine_is_refused() -> None:
         UtteranceDetector(engine="nope")
 
 
-
 @pytest.mark.parametrize("snr_db, carries", [(None, True), (8.0, False)])
 def test_webrtcvad_carries_speech_on_only_while_it_hears_speech_end(
         snr_db: float | None, carries: bool) -> None:

@@ -323,7 +323,6 @@ def test_https_serves_the_page_with_a_self_signed_certificate(web_servers, tmp_p
         g.stop()
 
 
-
 def test_what_is_typed_while_the_coach_is_down_is_kept_and_the_page_told(gateway, web_servers):
     """The Rasa server goes away mid-session: the page's "ouch" is captioned, the page is told
     the coach can't be reached (its socket stays open), and the coach answers it once back."""
@@ -348,6 +347,7 @@ def test_what_is_typed_while_the_coach_is_down_is_kept_and_the_page_told(gateway
     finally:
         if web_servers.rasa is None or web_servers.rasa.poll() is not None:
             web_servers.start_rasa()  # the other web tests need it
+
 
 def test_coach_down_is_a_clear_error_and_the_gateway_stays_up(tmp_path):
     rasa, port = free_ports(2)
