@@ -31,22 +31,22 @@ validate:  ## rasa data validate
 train: install  ## (re)train the model when its inputs changed
 
 eval:  ## NLU evaluation report: ours vs Rasa's stock pipeline, held-out set, cross-validation
-	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/eval_nlu.py
+	scripts/setup.sh && .venv/bin/python -m lab.bench.eval_nlu
 
-bench:  ## voice benchmark: spoken commands through the whole loop and real servers (~20 min)
-	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/voice_bench.py
+bench:  ## voice benchmark: spoken commands through the whole loop and real servers (~60 min)
+	scripts/setup.sh && .venv/bin/python -m lab.bench.voice_bench
 
 bench-web:  ## web page benchmark: speech to reply audio in headless chromium, and pages at once (~10 min)
-	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/web_bench.py
+	scripts/setup.sh && .venv/bin/python -m lab.bench.web_bench
 
 bench-turns:  ## cost of a turn at turn 10, 100 and 500 over REST and socket.io, holds running (~5 min)
-	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/turn_cost.py
+	scripts/setup.sh && .venv/bin/python -m lab.bench.turn_cost
 
 bench-load:  ## ours vs the stock `rasa init` bot under load: paced and closed loop, SQLite/PostgreSQL/cluster (~15 min)
-	scripts/setup.sh && PYTHONPATH=. .venv/bin/python bench/load.py $(LOAD_ARGS)
+	scripts/setup.sh && .venv/bin/python -m lab.bench.load $(LOAD_ARGS)
 
 lint:  ## ruff
-	.venv/bin/python -m ruff check stretch_coach stretch_chat stretch_voice stretch_web devtools actions components tests bench scripts
+	.venv/bin/python -m ruff check stretch_coach actions components stretch_chat stretch_voice stretch_web stretch_run lab tests
 
 clean:  ## remove build outputs (venv kept)
 	rm -rf build models results .pytest_cache

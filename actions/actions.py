@@ -32,7 +32,7 @@ from . import recovery
 REMINDER_PREFIX = "hold_cue_"
 ACTION_LISTEN = "action_listen"
 # Start a new Rasa session once the current one holds this many events (about 15 turns; see
-# bench/turn_cost.py). The coach's whole state is its slot, so old events carry nothing it needs.
+# lab/bench/turn_cost.py). The coach's whole state is its slot, so old events carry nothing it needs.
 SESSION_EVENTS = 100
 
 

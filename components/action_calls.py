@@ -14,14 +14,14 @@ Applied to Rasa 3.6's ``RemoteAction`` (``rasa/core/actions/action.py``) when th
   refused connection ("Bot will continue, but the actions events are lost"), so the fault policy
   (components/fault_policy.py) speaks the same safe lines as when the action server is down, and
   actions/recovery.py picks the session up when it answers again. Our actions answer in
-  milliseconds; with 5 s no call timed out in bench/load.py, even with turns queued 11 s in an
+  milliseconds; with 5 s no call timed out in lab/bench/load.py, even with turns queued 11 s in an
   overloaded Rasa server (docs/load.md).
 - **Cached validator** (Rasa issue #11717). ``RemoteAction._validate_action_result`` calls
   ``jsonschema.validate``, which checks the schema against its meta-schema and builds a new
   validator on every custom action call. The schema is a constant, so this builds the validator
   once per action class and validates every response with it, exactly as ``jsonschema.validate``
   does (``best_match`` of the errors, Rasa's message appended), so an invalid response is refused
-  as before. ``STRETCH_CACHED_VALIDATOR=0`` turns it off (bench/load.py measures both).
+  as before. ``STRETCH_CACHED_VALIDATOR=0`` turns it off (lab/bench/load.py measures both).
 - **Kept-alive connections.** Rasa's ``EndpointConfig.request`` opens a new aiohttp session, with
   its own connection pool, for every custom action call, so every call also opens (and closes) a
   TCP connection to the action server. :class:`KeptAliveEndpoint` gives the action endpoint one
@@ -29,7 +29,7 @@ Applied to Rasa 3.6's ``RemoteAction`` (``rasa/core/actions/action.py``) when th
   action server drops a kept connection as it is reused (it was restarting), the call is made
   once more as Rasa makes it, on a new connection of its own; if the server is really down that
   fails too and Rasa's fault handling takes over as before.
-  ``STRETCH_KEEP_ALIVE=0`` turns it off (bench/load.py measures both).
+  ``STRETCH_KEEP_ALIVE=0`` turns it off (lab/bench/load.py measures both).
 """
 
 from __future__ import annotations

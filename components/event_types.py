@@ -3,12 +3,12 @@
 Every event read from the tracker store (and every event an action returns) is turned back into
 its class by ``Event.resolve_by_type`` (``rasa/shared/core/events.py``), which walks all the
 subclasses of ``Event`` (``all_subclasses``, recursively, with an ``inspect.isabstract`` check each)
-for every event: py-spy put it at 11 % of the Rasa server's time under load (bench/load.py, our
+for every event: py-spy put it at 11 % of the Rasa server's time under load (lab/bench/load.py, our
 bot on SQLite). This keeps a name -> class map built from the same walk, in the same order, so the
 first class with that ``type_name`` is the one returned, as in Rasa. A name not in the map walks the
 subclasses again (a class imported since) before giving Rasa's answer (``default``, ``None`` for
 the old "topic" event, or ``ValueError``). ``STRETCH_CACHED_EVENT_TYPES=0`` turns it off
-(bench/load.py measures both). Applied on import: components.channels imports it.
+(lab/bench/load.py measures both). Applied on import: components.channels imports it.
 """
 
 from __future__ import annotations

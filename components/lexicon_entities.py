@@ -16,7 +16,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from stretch_coach import entities, lexicon
 
-SPANS_KEY = "lexicon"  # scripts/build_spacy.py
+SPANS_KEY = "lexicon"  # components/build_spacy.py
 
 
 @DefaultV1Recipe.register(

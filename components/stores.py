@@ -16,12 +16,12 @@ connection for every read and every save (SQLAlchemy 1.4's ``NullPool``) and wai
 every commit (SQLite's rollback journal, ``synchronous=FULL``). Here the engine keeps a pool of
 connections (``QueuePool``, as SQLAlchemy 2.0 does for SQLite files) and each connection writes in
 WAL mode with ``synchronous=NORMAL``: a commit appends to the ``-wal`` file beside the database and
-waits for nothing. bench/store_cost.py (a turn's read and save, interleaved): 7.3 against 10.4
+waits for nothing. lab/experiments/store_cost.py (a turn's read and save, interleaved): 7.3 against 10.4
 ms median, 8.3 against 10.3 ms of CPU. WAL alone, with a new connection each time, was slower
 (11.6 ms: closing the last connection checkpoints the log). A process that crashes loses nothing
 committed; a power cut or an OS crash can lose the last turns (the database stays consistent).
 ``STRETCH_SQLITE_TUNED=0`` opens SQLite as Rasa does (with ``STRETCH_PLAIN_SQL=0``:
-bench/load.py's ``sqlite-rasa-store`` set-up).
+lab/bench/load.py's ``sqlite-rasa-store`` set-up).
 
 Rasa builds an ORM query for every read of a conversation and for every count of its stored events
 (before each save), and an ORM object for every event it saves; SQLAlchemy computes the queries'
@@ -29,7 +29,7 @@ cache keys, makes an ORM object per event row read, and flushes the saved ones t
 of work (8 %, 5 % and 9 % of the server's samples under load). Here the two queries are three
 plain SQL statements, made once, returning the events' JSON and the count directly, and the new
 events go in with one plain INSERT (the same columns): a turn's read and save 4.3 against 10.5 ms
-median with the connections kept (bench/store_cost.py; Rasa's store as shipped 15.4 ms). A test
+median with the connections kept (lab/experiments/store_cost.py; Rasa's store as shipped 15.4 ms). A test
 checks that they read and store what Rasa's store does, over two Rasa sessions.
 ``STRETCH_PLAIN_SQL=0`` uses Rasa's.
 """

@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -n "${CLUSTER_NO_SETUP:-}" ] || scripts/setup.sh
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" TF_CPP_MIN_LOG_LEVEL=3
+export TF_CPP_MIN_LOG_LEVEL=3
 
 PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGDATABASE=${PGDATABASE:-test}
 PGUSER=${PGUSER:-postgres} PGPASSWORD=${PGPASSWORD:-}
@@ -141,7 +141,7 @@ $sticky_servers
 EOF
 
 echo "[cluster] starting ${#RASA_PORTS[@]} Rasa servers and action servers (logs in $CLUSTER_DIR/) ..."
-.venv/bin/python scripts/wait_ready.py --what "the cluster" --logs "$CLUSTER_DIR/" --timeout 300 \
+.venv/bin/python -m stretch_run.wait_ready --what "the cluster" --logs "$CLUSTER_DIR/" --timeout 300 \
   --actions "${ACTIONS_PORTS[@]}" --rasa "${RASA_PORTS[@]}"
 haproxy -db -f "$CLUSTER_DIR/haproxy.cfg" >"$CLUSTER_DIR/haproxy.log" 2>&1 &
 PIDS+=($!); echo $! >"$CLUSTER_DIR/haproxy.pid"
@@ -157,4 +157,4 @@ if [ "$mode" = serve ]; then
   wait || true   # until Ctrl-C; one server dying leaves the others serving
   exit 0
 fi
-.venv/bin/python -m stretch_chat --url "http://127.0.0.1:$CLUSTER_PORT" "$@"
+.venv/bin/stretch-chat --url "http://127.0.0.1:$CLUSTER_PORT" "$@"

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" TF_CPP_MIN_LOG_LEVEL=3
+export TF_CPP_MIN_LOG_LEVEL=3
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 mkdir -p build/logs
@@ -44,7 +44,7 @@ RASA_PID=$!
 trap 'kill $ACTIONS_PID $RASA_PID 2>/dev/null; wait 2>/dev/null' EXIT
 
 echo "[run] starting the coach (logs in build/logs/) ..."
-.venv/bin/python scripts/wait_ready.py --what "the coach" --logs build/logs/ --timeout 240 \
+.venv/bin/python -m stretch_run.wait_ready --what "the coach" --logs build/logs/ --timeout 240 \
   --actions "$ACTIONS_PORT" --rasa "$RASA_PORT"
 
 mode=chat
@@ -53,15 +53,15 @@ if [ "$mode" = web ]; then
   tls=()
   [ -f build/web/cert.pem ] && tls=(--cert build/web/cert.pem --key build/web/key.pem)
   status=0
-  .venv/bin/python -m stretch_web --url "http://127.0.0.1:$RASA_PORT" \
+  .venv/bin/stretch-web --url "http://127.0.0.1:$RASA_PORT" \
     --port "${WEB_PORT:-8080}" --https-port "${WEB_HTTPS_PORT:-8443}" "${tls[@]}" "$@" || status=$?
   exit "$status"
 fi
 if [ "$mode" = voice ]; then
   status=0
-  .venv/bin/python -m stretch_voice --url "http://127.0.0.1:$RASA_PORT" "$@" || status=$?
+  .venv/bin/stretch-voice --url "http://127.0.0.1:$RASA_PORT" "$@" || status=$?
   [ "$status" -ne 3 ] && exit "$status"   # 3: no microphone (the message above says so)
   echo "[run] Starting the text chat instead: type what you would say." >&2
   set -- # the voice options do not apply to the chat
 fi
-.venv/bin/python -m stretch_chat --url "http://127.0.0.1:$RASA_PORT" "$@"
+.venv/bin/stretch-chat --url "http://127.0.0.1:$RASA_PORT" "$@"

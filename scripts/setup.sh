@@ -4,7 +4,7 @@
 # it is already current, so running this again costs a second or two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export TF_CPP_MIN_LOG_LEVEL=3 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+export TF_CPP_MIN_LOG_LEVEL=3
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
@@ -42,13 +42,20 @@ if [ ! -f .venv/.installed ] || [ requirements.lock -nt .venv/.installed ]; then
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock
   touch .venv/.installed
 fi
+# This project's own packages and commands (stretch-coach, stretch-chat, ...), editable: the
+# checkout's code is what runs (pyproject.toml).
+if [ ! -f .venv/.project ] || [ pyproject.toml -nt .venv/.project ] || [ requirements.lock -nt .venv/.project ]; then
+  say "installing this project into the venv (editable)"
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+  touch .venv/.project
+fi
 
 # 3. Our spaCy pipeline (blank English + lookup lemmatizer + entity ruler from the lexicon).
-SPACY_INPUTS=(scripts/build_spacy.py stretch_coach/lexicon.yml stretch_coach/lexicon.py)
+SPACY_INPUTS=(components/build_spacy.py stretch_coach/lexicon.yml stretch_coach/lexicon.py)
 spacy_hash=$(cat "${SPACY_INPUTS[@]}" | sha256sum | cut -c1-16)
 if [ "$(cat build/spacy_pipeline/.hash 2>/dev/null)" != "$spacy_hash" ]; then
   say "building the spaCy pipeline"
-  .venv/bin/python scripts/build_spacy.py build/spacy_pipeline 2>/dev/null
+  .venv/bin/python -m components.build_spacy build/spacy_pipeline 2>/dev/null
   echo "$spacy_hash" > build/spacy_pipeline/.hash
 fi
 
@@ -64,10 +71,10 @@ if [ ! -f models/current.tar.gz ] || [ "$(cat models/current.hash 2>/dev/null)" 
 fi
 # 5. The coach's sentences in the default voice (build/speech/), so a reply starts playing without
 #    waiting for synthesis (stretch_voice/speech_cache.py); only sentences not yet recorded are made.
-speech_hash=$(cat domain.yml stretch_coach/catalogue.yml scripts/speech_cache.py requirements.lock | sha256sum | cut -c1-16)
+speech_hash=$(cat domain.yml stretch_coach/catalogue.yml stretch_voice/sentences.py requirements.lock | sha256sum | cut -c1-16)
 if [ "$(cat build/speech/.hash 2>/dev/null)" != "$speech_hash" ]; then
   say "recording the coach's sentences (about a minute the first time)"
-  .venv/bin/python scripts/speech_cache.py
+  .venv/bin/python -m stretch_voice.sentences
   echo "$speech_hash" > build/speech/.hash
 fi
 # 6. The web page's browser tests: playwright-core from npm (it drives Debian's chromium; no browser

@@ -242,7 +242,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                          "espeak:en-us")
     ap.add_argument("--speed", type=int, default=165, help="words per minute")
     ap.add_argument("--speech-cache", default=str(DEFAULT_DIR), metavar="DIR",
-                    help="the coach's sentences recorded at set-up (scripts/speech_cache.py); "
+                    help="the coach's sentences recorded at set-up (stretch_voice/sentences.py); "
                          "'none' synthesises every sentence")
     ap.add_argument("--echo-guard", action="store_true",
                     help="open speakers without echo cancellation: ignore a safety word heard "

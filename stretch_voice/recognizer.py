@@ -56,7 +56,7 @@ PROMPT = ("Start. Next step. Stop. Pause. Wait. Resume. Ow. Ouch, that hurts. To
           "Ease off. Harder. Easier. Gentler. Switch legs. Swap roles. The seated one. The kneeling one. "
           "Standing. Wrist pull. How long left? Hold longer. Repeat that. Help.")
 """The coach's vocabulary as Whisper's "previous text" (what the README and the prompts teach).
-"Easier." was added after an A/B on the tuning voices (bench/recognizer_ab.py): commands right
+"Easier." was added after an A/B on the tuning voices (lab/experiments/recognizer_ab.py): commands right
 264 -> 266 of 296 ("easier" had come out as "Ease off."), safety and out-of-scope unchanged."""
 
 RATING_PROMPT = PROMPT + " How bad is it, from 0 to 10? 3. About a 6. 2 out of 10."
@@ -93,7 +93,7 @@ class RecognizerConfig:
     a slip ("Merck is to stop." for "next step")."""
     safety_margin: float = 0.25
     """An n-best safety hypothesis wins if its length-normalised log-probability is at most this
-    much below the best one's. Tuning clips (bench/safety_ear_tune.py: 4 voices no test uses,
+    much below the best one's. Tuning clips (lab/experiments/safety_ear_tune.py: 4 voices no test uses,
     clean and brown noise, 496 clips): at 0.25 it wins back "Ease off." for "Be soft." and
     "Ouch." for "Out."; commands turned into safety go from 2 to 6 of 296 ("Let's hurt." for
     "let's start"). At 1.0: the same safety clips and 8 of 296."""
@@ -110,7 +110,7 @@ class RecognizerConfig:
     """The second look forces the safety phrases onto the encoded audio up to the utterance's
     end plus this much (the encoder still sees the whole window): the decoder's cross-attention
     over the window's padding was most of its cost (one look: 90 ms over the 10 s, 31 ms over
-    the speech and 0.5 s; AMD EPYC, 2 cores). Tuning voices (bench/recognizer_ab.py, 496 clips):
+    the speech and 0.5 s; AMD EPYC, 2 cores). Tuning voices (lab/experiments/recognizer_ab.py, 496 clips):
     at 2.0 every clip gets the same intent as over the whole window, recognition 144 -> 117 ms
     median, p95 214 -> 177 ms; at 0.5 (even with ``listen_margin`` 0.3) the safety phrases
     score higher against the transcript and 4-5 commands became safety ("Harder." -> "It
@@ -283,7 +283,7 @@ class Recognizer:
 
     def second_look_scores(self, pcm: bytes
                            ) -> tuple[Transcript, dict[str, float], list[tuple[str, float]]]:
-        """Tuning aid (bench/safety_ear_tune.py): Whisper's best transcript, without the safety
+        """Tuning aid (lab/experiments/safety_ear_tune.py): Whisper's best transcript, without the safety
         ear, the forced-alignment score of it and of every safety candidate, and the n-best."""
         with self._lock:
             encoded, hyps, no_speech = self._decode(pcm, self._prompts[None])

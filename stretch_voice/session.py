@@ -15,7 +15,7 @@ Turn-taking, as a user would expect it:
   (90 ms) for a safety word; speech that resumes before then cancels the guess. The audio queues
   while the guess is made (~120 ms), so the turn usually ends as soon as the guess is ready.
   An unsure guess is made again after ``retry_ms`` (150 ms) of silence, and that one stands.
-  Guessing after 30 ms instead of 90 (bench/voice_bench.py, 3 voices, clean and noisy, one run):
+  Guessing after 30 ms instead of 90 (lab/bench/voice_bench.py, 3 voices, clean and noisy, one run):
   end of speech -> first reply audio 283 -> 220 ms median clean, 318 -> 256 noisy, with the same
   commands and safety phrases understood (one more of each).
 * **Barge-in.** While the coach is talking, a safety word ("stop", "ouch", "that hurts", "too

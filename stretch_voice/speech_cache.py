@@ -1,7 +1,7 @@
 """The coach's sentences, spoken once at set-up and kept: the first reply audio without synthesis.
 
 Nearly everything the coach says is a sentence of ``domain.yml`` with the routine catalogue's
-names, steps, cues and counts filled in; ``scripts/speech_cache.py`` (run by ``scripts/setup.sh``)
+names, steps, cues and counts filled in; ``python -m stretch_voice.sentences`` (run by ``scripts/setup.sh``)
 speaks each one with the default voice and speed into ``build/speech/<voice>/``. At run time,
 :class:`CachedSynth` answers a sentence from that folder if it is there (reading a file takes well
 under a millisecond, Piper ~90 ms a sentence), and synthesises it otherwise; so the voice itself is

@@ -108,7 +108,7 @@ class UtteranceDetector:
         aggressiveness: webrtcvad mode 0-3 (3 filters non-speech most aggressively).
         engine: "webrtc" (webrtcvad), "silero" (Silero VAD, see :class:`SileroFrames`) or
             "both" (the default): Silero decides where speech is, and webrtcvad may carry it on
-            for up to ``carry_ms`` after Silero's last speech frame. bench/vad_bench.py, same
+            for up to ``carry_ms`` after Silero's last speech frame. lab/experiments/vad_bench.py, same
             clips: in pink noise at 8 dB SNR webrtcvad alone called speech 786 ms past its end
             (median) and found 10 utterances in 60 s of room noise alone, Silero 58 ms and none;
             but Silero hears the unvoiced "-xt st-" of espeak's "next ... step" as 330 ms of

@@ -4,7 +4,6 @@ for the state a run keeps (conversations, chat session id), so no test touches t
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable, Dict, List, Optional
@@ -13,7 +12,6 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 # The state `make run` keeps in the checkout: its conversations (the SQLite file and, in WAL mode,

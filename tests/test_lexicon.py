@@ -159,7 +159,7 @@ def test_the_english_word_list_of_the_safety_net(text, top, expected):
 
 NLU_CODE = ["stretch_coach/**/*.py", "components/*.py", "actions/*.py"]
 AUDIO_MODULES = ("stretch_voice", "stretch_coach.voice", "pocketsphinx", "sounddevice", "webrtcvad",
-                 "faster_whisper", "devtools")
+                 "faster_whisper", "lab")
 
 
 def test_the_nlu_and_the_coach_import_no_audio_code():

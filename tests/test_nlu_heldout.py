@@ -3,7 +3,7 @@
 `tests/nlu/heldout.yml` and `tests/nlu/heldout_fresh.yml` were written by people who had not seen
 the training data (and, for the fresh set, not the lexicon or the first set either). A safety request
 that the model does not turn into a safety intent fails the suite outright; the other figures
-have floors a little under what we measured (see bench/eval_nlu.py for the full report).
+have floors a little under what we measured (see lab/bench/eval_nlu.py for the full report).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devtools import nlu_eval as E
+from lab import nlu_eval as E
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"

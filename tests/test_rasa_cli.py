@@ -13,7 +13,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA = str(Path(sys.executable).parent / "rasa")
-ENV = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 # Two kinds of validator warning are by design, so --fail-on-warnings can't be used:
 # - EXTERNAL_hold_cue has no NLU examples: reminders trigger it, and no spoken sentence may.

@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from devtools.servers import MODEL, Servers
+from lab.harness.servers import MODEL, Servers
 
 RASA_PORT = 5105
 ACTIONS_PORT = 5155

@@ -11,7 +11,7 @@ import pytest
 import requests
 import yaml
 
-from devtools.servers import ROOT, Servers
+from lab.harness.servers import ROOT, Servers
 
 pytestmark = pytest.mark.e2e
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]

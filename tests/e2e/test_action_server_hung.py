@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from devtools.servers import Servers, free_ports
+from lab.harness.servers import Servers, free_ports
 from tests.e2e.conftest import TIME_SCALE
 from tests.e2e.test_action_server_down import coach, into_a_hold, say, texts
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from devtools.servers import MODEL, ROOT, free_ports, stop_process
+from lab.harness.servers import MODEL, ROOT, free_ports, stop_process
 
 PG = dict(host=os.environ.get("PGHOST", "127.0.0.1"), port=int(os.environ.get("PGPORT", "5432")),
           dbname=os.environ.get("PGDATABASE", "test"), user=os.environ.get("PGUSER", "postgres"),

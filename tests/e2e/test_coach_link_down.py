@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from devtools.servers import stop_process
+from lab.harness.servers import stop_process
 from stretch_chat import Chat
 
 pytestmark = pytest.mark.e2e

@@ -1,6 +1,6 @@
 """A long conversation stays one coaching session while Rasa's sessions roll over: past
 STRETCH_SESSION_EVENTS events an action starts a new Rasa session carrying the coach's slot, so the
-tracker store loads a bounded number of events per turn (the timing is in bench/turn_cost.py)."""
+tracker store loads a bounded number of events per turn (the timing is in lab/bench/turn_cost.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 import yaml
 
-from devtools.servers import ROOT
+from lab.harness.servers import ROOT
 
 pytestmark = pytest.mark.e2e
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]

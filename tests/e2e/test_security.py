@@ -1,5 +1,5 @@
 """Rasa's HTTP API answers only with the token, and neither server listens beyond this machine
-(the test servers are started as scripts/run.sh starts them: devtools/servers.py)."""
+(the test servers are started as scripts/run.sh starts them: lab/harness/servers.py)."""
 
 from __future__ import annotations
 

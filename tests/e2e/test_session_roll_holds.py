@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from conftest import TIME_SCALE
-from devtools.servers import Servers
+from lab.harness.servers import Servers
 from test_socketio_holds import SocketUser, first, start_seated_hold
 
 pytestmark = pytest.mark.e2e

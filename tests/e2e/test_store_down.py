@@ -16,7 +16,7 @@ import requests
 import yaml
 
 from components.channels import TROUBLE
-from devtools.servers import ROOT, Servers, free_port, free_ports
+from lab.harness.servers import ROOT, Servers, free_port, free_ports
 from test_socketio_holds import SocketUser
 
 REDIS = (os.environ.get("REDIS_HOST", "127.0.0.1"), int(os.environ.get("REDIS_PORT", "6379")))

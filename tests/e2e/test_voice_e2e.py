@@ -2,7 +2,7 @@
 and without sox noise) through the real Whisper recogniser, to the real Rasa server and action
 server, and the replies back as speech (Piper).
 
-The spoken phrases come from bench/voice_set.yml (the benchmark's set). The benchmark reports on
+The spoken phrases come from lab/bench/voice_set.yml (the benchmark's set). The benchmark reports on
 other voices and conditions.
 """
 
@@ -28,7 +28,7 @@ if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
 from stretch_coach import contract  # noqa: E402
 from stretch_voice import SAMPLE_RATE  # noqa: E402
 from stretch_voice.audio import write_wav  # noqa: E402
-from devtools.audio_gen import add_noise, synthesize  # noqa: E402
+from lab.speech import add_noise, synthesize  # noqa: E402
 from stretch_voice.client import VoiceClient  # noqa: E402
 from stretch_voice.recognizer import Recognizer  # noqa: E402
 from stretch_voice.session import feed_realtime  # noqa: E402
@@ -38,7 +38,7 @@ from stretch_voice.tts import PiperSynth, Player, get_synth  # noqa: E402
 pytestmark = [pytest.mark.e2e, pytest.mark.voice]
 
 ROOT = Path(__file__).resolve().parents[2]
-SET = yaml.safe_load((ROOT / "bench" / "voice_set.yml").read_text())
+SET = yaml.safe_load((ROOT / "lab" / "bench" / "voice_set.yml").read_text())
 VOICES = ("en-us", "en-us+f2", "flite:slt", "piper")
 NOISE = {"clean": None, "noisy": 15.0}  # sox pink noise, dB SNR
 NOT_A_COMMAND = {contract.OUT_OF_SCOPE, contract.NLU_FALLBACK}

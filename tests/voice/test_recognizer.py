@@ -12,7 +12,7 @@ import pytest
 if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
     pytest.skip("espeak-ng and sox are needed to generate test audio", allow_module_level=True)
 
-from devtools.audio_gen import add_noise, synthesize  # noqa: E402
+from lab.speech import add_noise, synthesize  # noqa: E402
 from stretch_voice import SAMPLE_RATE  # noqa: E402
 from stretch_voice.recognizer import EXPECT_RATING, Recognizer, clean  # noqa: E402
 from stretch_voice.safety_words import is_safety_text  # noqa: E402

@@ -20,7 +20,7 @@ if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
     pytest.skip("espeak-ng and sox are needed to generate test audio", allow_module_level=True)
 
 from stretch_voice import SAMPLE_RATE  # noqa: E402
-from devtools.audio_gen import add_noise, concat_with_silence, synthesize  # noqa: E402
+from lab.speech import add_noise, concat_with_silence, synthesize  # noqa: E402
 from stretch_voice.mic import resample  # noqa: E402
 from stretch_voice.recognizer import EXPECT_RATING, EXPECT_ROUTINE, Transcript  # noqa: E402
 from stretch_voice.session import FALLBACK_MESSAGE, VoiceSession, expectation, feed_realtime  # noqa: E402

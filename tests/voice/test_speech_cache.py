@@ -6,7 +6,6 @@ set-up's own Piper recordings in build/speech/ (``scripts/setup.sh`` made them) 
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import threading
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 import yaml
 
 from stretch_coach.catalogue import default as catalogue
+from stretch_voice import sentences as script
 from stretch_voice.speaker import Speaker
 from stretch_voice.speech_cache import DEFAULT_DIR, CachedSynth, key, record, voice_tag
 from stretch_voice.tts import DEFAULT_SPEED, Player, split_sentences, wav_pcm
@@ -22,10 +22,6 @@ from stretch_voice.tts import DEFAULT_SPEED, Player, split_sentences, wav_pcm
 pytestmark = pytest.mark.voice
 
 ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("speech_cache_script",
-                                               ROOT / "scripts" / "speech_cache.py")
-script = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(script)  # type: ignore[union-attr]
 
 ESPEAK = "espeak:en-us"
 

@@ -12,7 +12,7 @@ pytest.importorskip("faster_whisper")
 if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
     pytest.skip("espeak-ng and sox are needed to generate test audio", allow_module_level=True)
 
-from devtools.audio_gen import coloured_noise, concat_with_silence, synthesize  # noqa: E402
+from lab.speech import coloured_noise, concat_with_silence, synthesize  # noqa: E402
 from stretch_voice import SAMPLE_RATE  # noqa: E402
 from stretch_voice.vad import FRAME_BYTES, UtteranceDetector, split_pcm  # noqa: E402
 

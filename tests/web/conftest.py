@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from devtools.servers import MODEL, Gateway, Servers, free_port, free_ports
+from lab.harness.servers import MODEL, Gateway, Servers, free_port, free_ports
 from web_harness import TIME_SCALE
 
 @pytest.fixture(scope="session")

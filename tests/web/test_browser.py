@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import yaml
 
-from devtools.servers import ROOT
+from lab.harness.servers import ROOT
 
 from web_harness import SHOTS, drive, speech_wav
 

@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from stretch_voice import SAMPLE_RATE
-from devtools.servers import Gateway, free_ports, stop_process
+from lab.harness.servers import Gateway, free_ports, stop_process
 from web_harness import speech_wav
 
 pytestmark = [pytest.mark.e2e, pytest.mark.web]

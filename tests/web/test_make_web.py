@@ -12,8 +12,8 @@ import time
 import pytest
 import requests
 
-from devtools.servers import ROOT
-from devtools.servers import free_ports
+from lab.harness.servers import ROOT
+from lab.harness.servers import free_ports
 
 pytestmark = [pytest.mark.e2e, pytest.mark.web]
 

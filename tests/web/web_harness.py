@@ -1,5 +1,5 @@
 """Helpers of the web page's tests: test speech as a WAV file, and the headless-chromium driver
-(tests/web/drive.mjs). The gateway, as `make web` starts it, is devtools.servers.Gateway."""
+(tests/web/drive.mjs). The gateway, as `make web` starts it, is lab.harness.servers.Gateway."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import pytest
 
-from devtools.servers import ROOT
+from lab.harness.servers import ROOT
 
 WEB_TESTS = Path(__file__).resolve().parent
 TIME_SCALE = "1"  # holds last as long as the coach says: the spoken test needs 15 s to say "ouch"
@@ -26,7 +26,7 @@ def speech_wav(path: Path, script: Sequence[tuple[str, float]], lead_s: float = 
     when the microphone opens."""
     import numpy as np
 
-    from devtools.audio_gen import add_noise, synthesize
+    from lab.speech import add_noise, synthesize
     from stretch_voice import SAMPLE_RATE
     from stretch_voice.audio import write_wav
 

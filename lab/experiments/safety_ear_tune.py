@@ -1,12 +1,12 @@
 """Tuning data for the recogniser's safety ear, on voices that neither the tests nor the benchmark use.
 
-For every phrase of bench/voice_set.yml, in the tuning voices, clean and in brown noise, this
+For every phrase of lab/bench/voice_set.yml, in the tuning voices, clean and in brown noise, this
 records Whisper's best transcript and its score, and the score of every safety phrase of
 ``SAFETY_CANDIDATES`` forced onto the same audio (``Whisper.align``). The margins in
 ``RecognizerConfig`` are read off this table: how far below the transcript a safety phrase scores
 when the speaker said it (it should win), and when the speaker said a command (it must not).
 
-    PYTHONPATH=. .venv/bin/python bench/safety_ear_tune.py [results/safety_ear.json]
+    .venv/bin/python -m lab.experiments.safety_ear_tune [results/safety_ear.json]
 
 Then ``--report FILE`` prints, for a range of margins, the safety clips caught and the command
 and out-of-scope clips turned into a safety reading.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TUNING_VOICES = ("en-us+m1", "en-us+f3", "flite:kal16", "piper")
 """Tests use en-us, en-us+f2, flite:slt and Piper at 140/190 wpm; the benchmark en-us+m3,
 en-us+f4, flite:rms, flite:awb and Piper at 140/190. Piper has one speaker: it is tuned at 165."""
@@ -29,11 +29,11 @@ NOISE = {"clean": None, "brown12": 12.0}
 
 
 def collect(out: Path) -> None:
-    from devtools.audio_gen import synthesize
+    from lab.speech import synthesize
     from stretch_voice.recognizer import Recognizer
     from stretch_voice.safety_words import is_safety_text
 
-    spoken = yaml.safe_load((ROOT / "bench" / "voice_set.yml").read_text())
+    spoken = yaml.safe_load((ROOT / "lab" / "bench" / "voice_set.yml").read_text())
     phrases = [(p, "safety") for p, _ in spoken["safety"]]
     phrases += [(p, "command") for p, _ in spoken["commands"]]
     phrases += [(p, "oos") for p in spoken["out_of_grammar"]]

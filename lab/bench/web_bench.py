@@ -1,8 +1,8 @@
 """Web page benchmark: end of speech -> first reply audio played in the page, through headless
 chromium, the gateway and the real servers; and how many pages at once before its median passes 1 s.
 
-    PYTHONPATH=. .venv/bin/python bench/web_bench.py                  # 1, 2, 3, 4, 6, 8 pages
-    PYTHONPATH=. .venv/bin/python bench/web_bench.py --pages 1 --utterances 12
+    .venv/bin/python -m lab.bench.web_bench                  # 1, 2, 3, 4, 6, 8 pages
+    .venv/bin/python -m lab.bench.web_bench --pages 1 --utterances 12
 
 Each page listens (fake microphone, ``--use-file-for-fake-audio-capture``) to the same file:
 short commands that each get a short spoken reply and leave the session where it was ("hello",
@@ -35,14 +35,14 @@ from typing import Any
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from lab.speech import add_noise, synthesize
+from lab.stats import percentile
+from lab.harness.servers import Gateway, Servers, free_port, free_ports
+from stretch_voice import SAMPLE_RATE
+from stretch_voice.audio import write_wav
+from stretch_voice.speech_cache import DEFAULT_DIR
 
-from devtools.audio_gen import add_noise, synthesize  # noqa: E402
-from devtools.servers import Gateway, Servers, free_port, free_ports  # noqa: E402
-from stretch_voice import SAMPLE_RATE  # noqa: E402
-from stretch_voice.audio import write_wav  # noqa: E402
-from stretch_voice.speech_cache import DEFAULT_DIR  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 PHRASES = ("hello", "thank you", "how long left")
 LOUD = 2000          # a chunk peak above this (of 32768) is speech; the file's floor is ~30
@@ -113,11 +113,6 @@ def latencies(page: dict[str, Any], ends: list[int]) -> tuple[list[float], list[
     return out, drift, heard
 
 
-def pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
-
-
 def rounds(url: str, label: str, pages: list[int], wav: Path, ends: list[int], listen_ms: int,
            work: Path) -> list[dict[str, Any]]:
     rows = []
@@ -125,7 +120,7 @@ def rounds(url: str, label: str, pages: list[int], wav: Path, ends: list[int], l
         cfg = work / "cfg.json"
         cfg.write_text(json.dumps({"url": url, "wav": str(wav), "pages": n,
                                    "listen_ms": listen_ms}))
-        res = subprocess.run(["node", str(ROOT / "bench" / "web_bench.mjs"), str(cfg)],
+        res = subprocess.run(["node", str(ROOT / "lab" / "bench" / "web_bench.mjs"), str(cfg)],
                              capture_output=True, text=True, check=True)
         found, lat, drift = 0, [], []
         gw = [ms for row in requests.get(url + "status", timeout=5).json()["pages"]
@@ -139,7 +134,7 @@ def rounds(url: str, label: str, pages: list[int], wav: Path, ends: list[int], l
                 print(f"  a page heard {heard} utterances of {len(ends)}", flush=True)
         row = {"speech": label, "pages": n, "utterances": found, "answered": len(lat),
                "median_ms": round(statistics.median(lat)) if lat else None,
-               "p95_ms": round(pct(lat, 0.95)) if lat else None,
+               "p95_ms": round(percentile(lat, 0.95)) if lat else None,
                "gateway_median_ms": round(statistics.median(gw)) if gw else None,
                "level_end_minus_file_end_ms": round(statistics.median(drift)) if drift else None}
         rows.append(row)

@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
+from lab.stats import percentile
 from stretch_coach import contract as C
 
 _ANNOT = re.compile(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))")
@@ -69,10 +70,8 @@ class Report:
         return self.entity_correct_predicted / self.entity_predicted if self.entity_predicted else 1.0
 
     def percentile(self, q: float) -> float:
-        xs = sorted(self.latencies)
-        if not xs:
-            return 0.0
-        return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
+        """Parse latency at percentile ``q`` (0..100), 0 with none."""
+        return percentile(self.latencies, q / 100) or 0.0
 
     def prf(self) -> dict[str, tuple[float, float, float, int]]:
         out = {}

@@ -2,7 +2,7 @@
 ``EndpointConfig.request``) against kept connections (components/action_calls.py's
 ``KeptAliveEndpoint``), interleaved call by call in one run against one real action server.
 
-    PYTHONPATH=. .venv/bin/python bench/action_call_cost.py [--calls 2000]
+    .venv/bin/python -m lab.experiments.action_call_cost [--calls 2000]
 
 Starts our action server (``python -m rasa_sdk --actions actions``) on a free port and posts the
 same action call as Rasa would (``action_start_session`` on a new conversation, no domain). For
@@ -22,9 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from devtools.servers import free_port, stop_process, wait_for  # noqa: E402
+from lab.harness.servers import free_port, stop_process, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
 
 BODY = {"next_action": "action_start_session", "sender_id": "bench", "version": "3.6.21",
         "domain": {},

@@ -21,7 +21,7 @@ from typing import Optional, Sequence
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"
 BIN = Path(sys.executable).parent
 
@@ -79,7 +79,7 @@ class Servers:
         # Loopback only, and Rasa's HTTP API behind a token, as scripts/run.sh starts them.
         self.host = "127.0.0.1"
         self.token = secrets.token_urlsafe(24)
-        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3",
+        self.env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
                     "SANIC_HOST": self.host, "STRETCH_API_TOKEN": self.token}
         if time_scale is not None:
             self.env["STRETCH_TIME_SCALE"] = time_scale
@@ -163,7 +163,7 @@ class Gateway:
         self.port, self.linger = port, linger
         self.url = f"http://127.0.0.1:{port}/"
         self.log = Path(workdir) / f"gateway-{port}.log"
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "STRETCH_TIME_SCALE": time_scale,
+        env = {**os.environ, "STRETCH_TIME_SCALE": time_scale,
                "TF_CPP_MIN_LOG_LEVEL": "3"}
         if token:
             env["STRETCH_API_TOKEN"] = token

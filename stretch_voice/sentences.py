@@ -1,6 +1,6 @@
 """Record the coach's sentences with the default voice (``scripts/setup.sh`` runs this).
 
-    .venv/bin/python scripts/speech_cache.py [--folder build/speech] [--list]
+    .venv/bin/python -m stretch_voice.sentences [--folder build/speech] [--list]
 
 Every response of ``domain.yml`` is split into sentences as the speaker splits them, and each
 placeholder is filled with the values the coach can give it, read from the routine catalogue
@@ -15,18 +15,17 @@ from __future__ import annotations
 import argparse
 import itertools
 import re
-import sys
 import time
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from stretch_coach.catalogue import default as catalogue
 
-from stretch_coach.catalogue import default as catalogue  # noqa: E402
-from stretch_voice.speech_cache import DEFAULT_DIR, record  # noqa: E402
-from stretch_voice.tts import DEFAULT_SPEED, DEFAULT_VOICE, split_sentences  # noqa: E402
+from .speech_cache import DEFAULT_DIR, record
+from .tts import DEFAULT_SPEED, DEFAULT_VOICE, split_sentences
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 MAX_PER_SENTENCE = 400  # more combinations than this: a made-up value, left to run time

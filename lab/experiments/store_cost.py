@@ -4,7 +4,7 @@ SQLite file (a new connection per read and per save, rollback journal) against o
 reading, counting and writing the events), and parts of ours alone, interleaved turn by turn in
 one run.
 
-    PYTHONPATH=. .venv/bin/python bench/store_cost.py [--turns 120] [--conversations 12]
+    .venv/bin/python -m lab.experiments.store_cost [--turns 120] [--conversations 12]
 
 A turn here is what the Rasa server does with the store in one REST turn: read the conversation,
 add the user's message, an action, the bot's answer and ``action_listen``, save it. Each way has
@@ -19,12 +19,10 @@ import argparse
 import asyncio
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def open_store(way: str, path: str) -> object:

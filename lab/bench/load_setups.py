@@ -1,4 +1,4 @@
-"""The set-ups bench/load.py drives: Rasa's stock `rasa init` bot, and ours on SQLite, on PostgreSQL
+"""The set-ups lab/bench/load.py drives: Rasa's stock `rasa init` bot, and ours on SQLite, on PostgreSQL
 (one server, with and without Sanic workers) and as the two-server cluster (scripts/cluster.sh).
 
 Each is a context manager yielding the base URL of its REST channel. All listen on free ports on
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from devtools.servers import BIN, ROOT, Servers, free_ports, stop_process, wait_for
+from lab.harness.servers import BIN, ROOT, Servers, free_ports, stop_process, wait_for
 
 PG = dict(host=os.environ.get("PGHOST", "127.0.0.1"), port=int(os.environ.get("PGPORT", "5432")),
           dbname=os.environ.get("PGDATABASE", "test"), user=os.environ.get("PGUSER", "postgres"),
@@ -81,7 +81,7 @@ def stock(bot: Path, workdir: Path, **_: object) -> Iterator[str]:
 @contextlib.contextmanager
 def ours(workdir: Path, stores: str | None = None, env: dict | None = None,
          prefix: str = "", **_: object) -> Iterator[str]:
-    """Our bot, one Rasa server and one action server (devtools/servers.py): SQLite unless
+    """Our bot, one Rasa server and one action server (lab/harness/servers.py): SQLite unless
     ``stores`` says otherwise; ``env`` for both servers (SANIC_WORKERS, STRETCH_*)."""
     rasa_port, actions_port = free_ports(2)
     servers = Servers(workdir, rasa_port, actions_port, stores=stores)

@@ -1,9 +1,9 @@
 """Per-turn cost against conversation length: turn 10 against turn 500, over REST and socket.io,
 with timed holds running (their cues arrive as Rasa reminders during the conversation).
 
-    PYTHONPATH=. .venv/bin/python bench/turn_cost.py [--turns 500] [--modes rolling,one-session]
+    .venv/bin/python -m lab.bench.turn_cost [--turns 500] [--modes rolling,one-session]
 
-Starts the real servers (devtools/servers.py: SQLite tracker store, one Rasa server, one action
+Starts the real servers (lab/harness/servers.py: SQLite tracker store, one Rasa server, one action
 server) once per mode:
 
 - ``rolling``: as shipped: past STRETCH_SESSION_EVENTS events an action starts a new Rasa session
@@ -31,9 +31,8 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from devtools.servers import Servers  # noqa: E402
-from stretch_chat import Chat  # noqa: E402
+from lab.harness.servers import Servers
+from stretch_chat import Chat
 
 TIME_SCALE = "0.05"  # a 30 s hold lasts 1.5 s, so holds run and cue while the turns go on
 OPENING = ["start", "let's do the seated one"]
@@ -48,7 +47,7 @@ def script(turns: int):
 
 
 def rest_turns(servers: Servers, turns: int, sender: str = "") -> list:
-    """The latency (s) of each of ``turns`` REST turns of one conversation (bench/load.py uses it too:
+    """The latency (s) of each of ``turns`` REST turns of one conversation (lab/bench/load.py uses it too:
     ``servers`` needs only a ``url``)."""
     sender, times = sender or f"bench-rest-{time.time_ns()}", []
     with requests.Session() as http:

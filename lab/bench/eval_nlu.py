@@ -1,6 +1,6 @@
 """NLU evaluation: our pipeline against Rasa's stock pipeline, trained on the same data, in one run.
 
-    PYTHONPATH=. .venv/bin/python bench/eval_nlu.py [--folds 5] [--no-cv]
+    .venv/bin/python -m lab.bench.eval_nlu [--folds 5] [--no-cv]
 
 For each pipeline: training time; on each held-out file (never trained on): intent accuracy,
 per-intent precision/recall/F1, a confusion matrix image, entity recall/precision (by value),
@@ -24,16 +24,16 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-import yaml  # noqa: E402
+import yaml
 
-from devtools import nlu_eval as E  # noqa: E402
+from lab import nlu_eval as E
+
+ROOT = Path(__file__).resolve().parents[2]
 
 OUT = ROOT / "results" / "eval"
 RASA = str(Path(sys.executable).parent / "rasa")
-PIPELINES = {"ours": ROOT / "config.yml", "stock": ROOT / "bench" / "stock_config.yml"}
+PIPELINES = {"ours": ROOT / "config.yml", "stock": ROOT / "lab" / "bench" / "stock_config.yml"}
 HELDOUT = {"heldout": ROOT / "tests/nlu/heldout.yml", "fresh": ROOT / "tests/nlu/heldout_fresh.yml"}
 TARGETS = {"accuracy": 0.97, "safety_recall": 1.0, "false_alarms": 0.03, "entity_recall": 0.95, "p95_ms": 30.0,
            "train_s": 180.0}
@@ -49,7 +49,7 @@ def load_examples(paths: list[Path]) -> list[E.Example]:
 def train_nlu(config: Path, nlu: Path, out_dir: Path, name: str) -> float:
     """Train an NLU model from scratch (a fresh cache, so the time is a real training time)."""
     cache = out_dir / f"cache_{name}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_CACHE_DIRECTORY": str(cache)}
+    env = {**os.environ, "RASA_CACHE_DIRECTORY": str(cache)}
     t0 = time.perf_counter()
     subprocess.run([RASA, "train", "nlu", "--config", str(config), "--nlu", str(nlu), "--out", str(out_dir),
                     "--fixed-model-name", name], cwd=ROOT, env=env, check=True,

@@ -1,10 +1,10 @@
 // Opens N pages of the Stretch Coach page in Debian's headless chromium, all listening to the same
 // speech file, and returns each page's trace (microphone chunks and played audio) as JSON.
-// Run by bench/web_bench.py: node bench/web_bench.mjs CONFIG.json (playwright-core from tests/web).
+// Run by lab/bench/web_bench.py: node lab/bench/web_bench.mjs CONFIG.json (playwright-core from tests/web).
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 
-const require = createRequire(new URL('../tests/web/package.json', import.meta.url));
+const require = createRequire(new URL('../../tests/web/package.json', import.meta.url));
 const { chromium } = require('playwright-core');
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const browser = await chromium.launch({

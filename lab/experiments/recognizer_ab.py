@@ -1,12 +1,12 @@
 """The recogniser, A/B: the shipped settings against a variant (another vocabulary prompt, other
 :class:`~stretch_voice.recognizer.RecognizerConfig` values), on the tuning voices
-(bench/safety_ear_tune.py: voices neither the tests nor the benchmark use), in one run.
+(lab/experiments/safety_ear_tune.py: voices neither the tests nor the benchmark use), in one run.
 
-    PYTHONPATH=. .venv/bin/python bench/recognizer_ab.py --prompt "Start. Next step. ... Easier."
-    PYTHONPATH=. .venv/bin/python bench/recognizer_ab.py --set beam_size=1
-    PYTHONPATH=. .venv/bin/python bench/recognizer_ab.py --model /path/to/whisper-base-ct2
+    .venv/bin/python -m lab.experiments.recognizer_ab --prompt "Start. Next step. ... Easier."
+    .venv/bin/python -m lab.experiments.recognizer_ab --set beam_size=1
+    .venv/bin/python -m lab.experiments.recognizer_ab --model /path/to/whisper-base-ct2
 
-For every phrase of bench/voice_set.yml, clean and in brown noise, both settings transcribe the
+For every phrase of lab/bench/voice_set.yml, clean and in brown noise, both settings transcribe the
 same clip (safety ear included); our NLU (the trained model, in process) reads the transcript.
 Printed: intent accuracy on commands, safety phrases that became a safety intent, out-of-scope
 phrases that became an intent, recognition time (median, p95; the two alternate clip by clip), and
@@ -18,16 +18,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 from dataclasses import fields, replace
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
+from lab.experiments.safety_ear_tune import NOISE, SPEED, TUNING_VOICES
 
-from safety_ear_tune import NOISE, SPEED, TUNING_VOICES  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def variant_config(base: object, settings: list[str]) -> object:
@@ -53,11 +51,11 @@ def main() -> None:
 
     from rasa.core.agent import Agent
 
-    from devtools.audio_gen import synthesize
+    from lab.speech import synthesize
     from stretch_coach import contract
     from stretch_voice.recognizer import PROMPT, Recognizer
 
-    spoken = yaml.safe_load((ROOT / "bench" / "voice_set.yml").read_text())
+    spoken = yaml.safe_load((ROOT / "lab" / "bench" / "voice_set.yml").read_text())
     items = [(p, i, "command") for p, i in spoken["commands"]]
     items += [(p, i, "safety") for p, i in spoken["safety"]]
     items += [(p, None, "oos") for p in spoken["out_of_grammar"]]

@@ -1,11 +1,11 @@
 """Load: our bot against Rasa's stock `rasa init` bot, side by side in one run, over REST.
 
-    PYTHONPATH=. .venv/bin/python bench/load.py
+    .venv/bin/python -m lab.bench.load
         [--setups stock,sqlite-rasa,sqlite-rasa-store,sqlite-newconn,sqlite,pg,pg-w2,cluster]
         [--users 100] [--rates 10,20] [--senders 20] [--seconds 12] [--length 500]
         [--stock-length 100]
 
-For each set-up (bench/load_setups.py: the stock bot; ours on SQLite as shipped, and without the
+For each set-up (lab/bench/load_setups.py: the stock bot; ours on SQLite as shipped, and without the
 cached validator and event types of components/ (Rasa as shipped) for comparison; on PostgreSQL;
 on PostgreSQL with SANIC_WORKERS=2 and the Redis lock store; the two-server cluster of
 scripts/cluster.sh), one after the other on the same machine:
@@ -15,11 +15,11 @@ scripts/cluster.sh), one after the other on the same machine:
   is from the moment a turn was due, so a server that falls behind is charged for the wait;
 - **closed loop**: ``--senders`` conversations, each sending its next turn as soon as it has the
   reply: turns/s and latency;
-- **conversation length**: bench/turn_cost.py's own ``rest_turns`` (one conversation, ``--length``
+- **conversation length**: lab/bench/turn_cost.py's own ``rest_turns`` (one conversation, ``--length``
   turns, ``--stock-length`` for the stock bot; median of the turns around 10, 100 and the last);
   0 skips it.
 
-Our people follow a coaching session (bench/turn_cost.py's script: "start", "let's do the seated
+Our people follow a coaching session (lab/bench/turn_cost.py's script: "start", "let's do the seated
 one", then "next", "how long left", "hold it longer", ... with holds running in real time); the stock
 bot's people greet, tell their mood and say goodbye. An error is a failed request, a status other
 than 200, an empty answer or one of the coach's fault lines (utter_fault_*: a failed or timed-out
@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -44,17 +43,17 @@ from types import SimpleNamespace
 import aiohttp
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench import turn_cost  # noqa: E402
-from bench.load_setups import SETUPS, check_stores, make_stock_bot  # noqa: E402
-from devtools.servers import ROOT  # noqa: E402
+from lab.bench import turn_cost
+from lab.bench.load_setups import SETUPS, check_stores, make_stock_bot
+from lab.harness.servers import ROOT
+from lab.stats import percentile
 
 # The coach's fault lines (the action server failed or took over STRETCH_ACTION_TIMEOUT, a store is
 # down): under load, any of them is an error.
 FAULT_LINES = {v["text"] for name, variants in yaml.safe_load((ROOT / "domain.yml").read_text())[
     "responses"].items() if name.startswith("utter_fault_") for v in variants}
 STOCK_SCRIPT = ["hello", "I am sad", "yes", "great", "are you a bot?", "goodbye"]
-RESULTS = Path(__file__).resolve().parents[1] / "results" / "load.json"
+RESULTS = Path(__file__).resolve().parents[2] / "results" / "load.json"
 
 
 class Person:
@@ -135,9 +134,9 @@ async def warm_up(url: str, people: list) -> None:
 
 
 def summary(stats: dict) -> dict:
-    lat = sorted(stats["latencies"])
-    q = statistics.quantiles(lat, n=100, method="inclusive") if len(lat) > 1 else lat * 99
-    out = {"turns": len(lat), "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000,
+    lat = [s * 1000 for s in stats["latencies"]]
+    out = {"turns": len(lat), "p50": percentile(lat, 0.5), "p95": percentile(lat, 0.95),
+           "p99": percentile(lat, 0.99),
            "errors": sum(stats["errors"].values()), "error_kinds": stats["errors"]}
     for key in ("turns_per_s", "offered"):
         if key in stats:
@@ -195,7 +194,7 @@ def report(results: dict, args) -> None:
             cells.append(f"turns/s x{a['turns_per_s'] / b['turns_per_s']:.2f}")
             print(f"  {n:16} " + ", ".join(cells))
     if any("length" in r["phases"] for r in results.values()):
-        print("\nconversation length (bench/turn_cost.py rest_turns: median ms around each turn)")
+        print("\nconversation length (lab/bench/turn_cost.py rest_turns: median ms around each turn)")
         for n in names:
             length = results[n]["phases"].get("length")
             if length:

@@ -1,11 +1,11 @@
 """Voice benchmark: spoken commands through the whole loop, in real time, against the real servers;
-the Whisper recogniser and the retired pocketsphinx one side by side in one run.
+the shipped loop and variants of it (``--recognizers``) side by side in one run.
 
-    PYTHONPATH=. .venv/bin/python bench/voice_bench.py            # the full run, ~60 min
-    PYTHONPATH=. .venv/bin/python bench/voice_bench.py --voices piper@140 --conditions clean
+    .venv/bin/python -m lab.bench.voice_bench            # the full run, ~60 min
+    .venv/bin/python -m lab.bench.voice_bench --voices piper@140 --conditions clean
 
-Per recogniser x voice x condition (clean; noisy = sox pink noise at 15 dB SNR; loud = 8 dB):
-every phrase of bench/voice_set.yml is synthesised (espeak-ng, flite or the Piper voice at a
+Per loop x voice x condition (clean; noisy = sox pink noise at 15 dB SNR; loud = 8 dB):
+every phrase of lab/bench/voice_set.yml is synthesised (espeak-ng, flite or the Piper voice at a
 given rate: ``piper@190``; 0.3 s lead-in) and played into a
 :class:`stretch_voice.session.VoiceSession` at real-time pace, as a microphone would deliver it,
 followed by 0.6 s of room noise (the noise runs through the lead-in and the pause after the
@@ -17,7 +17,7 @@ measurement), and speaks the first reply (Piper: the set-up's recording of the s
 it to the player (a null device:
 a sound card would add its output buffer, ~10-50 ms).
 
-Reported per recogniser:
+Reported per loop:
 * intent accuracy on commands: the intent the server's NLU gives the transcript
   (``/model/parse``, outside the timed path) equals the expected intent; unclear = wrong;
 * safety recall: a safety phrase ends up as its expected safety intent; any safety intent
@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -46,24 +45,24 @@ from typing import Any, Optional
 import requests
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from lab.speech import synthesize
+from lab.harness.servers import Servers
+from lab.phrases import iter_nlu_examples, normalize
+from lab.stats import median_p95
+from stretch_coach import contract
+from stretch_voice import SAMPLE_RATE
+from stretch_voice.client import VoiceClient
+from stretch_voice.recognizer import Recognizer, RecognizerConfig
+from stretch_voice.session import feed_realtime
+from stretch_voice.speaker import Speaker
+from stretch_voice.speech_cache import cached_voice
+from stretch_voice.tts import Player
+from stretch_voice.vad import ENGINES as VAD_ENGINES
+from stretch_voice.vad import VAD_AGGRESSIVENESS, UtteranceDetector
 
-from devtools.audio_gen import synthesize  # noqa: E402
-from devtools.servers import Servers  # noqa: E402
-from devtools.sphinx_baseline.phrases import iter_nlu_examples, normalize  # noqa: E402
-from stretch_coach import contract  # noqa: E402
-from stretch_voice import SAMPLE_RATE  # noqa: E402
-from stretch_voice.client import VoiceClient  # noqa: E402
-from stretch_voice.recognizer import Recognizer, RecognizerConfig, Transcript  # noqa: E402
-from stretch_voice.session import feed_realtime  # noqa: E402
-from stretch_voice.speaker import Speaker  # noqa: E402
-from stretch_voice.speech_cache import cached_voice  # noqa: E402
-from stretch_voice.tts import Player  # noqa: E402
-from stretch_voice.vad import ENGINES as VAD_ENGINES  # noqa: E402
-from stretch_voice.vad import VAD_AGGRESSIVENESS, UtteranceDetector  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
-SET = ROOT / "bench" / "voice_set.yml"
+SET = ROOT / "lab" / "bench" / "voice_set.yml"
 BENCH_VOICES = ("en-us+m3", "en-us+f4", "flite:rms", "flite:awb", "piper@140", "piper@190")
 CONDITIONS = {"clean": None, "noisy": 15.0, "loud": 8.0}
 NOT_COMMANDS = {contract.OUT_OF_SCOPE, contract.NLU_FALLBACK, None}
@@ -94,22 +93,6 @@ def bench_clip(phrase: str, voice: str, speed: int, cond: str) -> bytes:
     return clip.pcm[int(TAIL_S * SAMPLE_RATE) * 2:]
 
 
-class SphinxAsTranscriber:
-    """The retired pocketsphinx recogniser (devtools/sphinx_baseline) behind the Whisper
-    recogniser's ``transcribe`` call, so that the same loop runs both. In its own process, as
-    ``make voice`` ran it (it holds the GIL while decoding)."""
-
-    def __init__(self) -> None:
-        from devtools.sphinx_baseline.worker import RecognizerProcess
-
-        self._proc = RecognizerProcess()
-
-    def transcribe(self, pcm: bytes, expect: Optional[str] = None) -> Transcript:
-        r = self._proc.recognize(pcm, expect="rating" if expect else None)
-        return Transcript("" if r.rejected else r.text, r.safety and not r.rejected,
-                          0.0 if not r.rejected else -5.0, 0.0, r.ms, source=r.source)
-
-
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -122,22 +105,15 @@ def voice_and_speed(voice: str, default: int) -> tuple[str, int]:
     return name, int(rate) if rate else default
 
 
-def percentile(xs: list[float], q: float) -> Optional[float]:
-    if not xs:
-        return None
-    xs = sorted(xs)
-    return round(xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))], 1)
-
-
 def config(name: str) -> tuple[str, dict[str, Any]]:
-    """``whisper``, ``sphinx``, or either with options after dashes: ``-nocache`` (Piper
+    """``whisper``, with options after dashes: ``-nocache`` (Piper
     synthesises every sentence instead of playing the set-up's recordings, as before them),
     ``-specN`` (speculative recognition after N ms of silence instead of the session's default),
     ``-retryN`` (an unsure guess made again after N ms of silence, and kept), ``-beamN``
     (Whisper's beam width and n-best size instead of the recogniser's default), ``-carryfixed``
-    (webrtcvad carries speech on past Silero's in any noise, as before session 21)."""
+    (webrtcvad carries speech on past Silero's in any noise: the rule before the carry check)."""
     base, *opts = name.split("-")
-    if base not in ("whisper", "sphinx"):
+    if base != "whisper":
         raise SystemExit(f"unknown recogniser {name!r}")
     out: dict[str, Any] = {"voice": cached_voice("piper"), "session": {}, "recognizer": {},
                            "detector": {}}
@@ -150,7 +126,7 @@ def config(name: str) -> tuple[str, dict[str, Any]]:
             out["session"]["speculate_ms"] = int(opt[4:])
         elif opt.startswith("retry") and opt[5:].isdigit():
             out["session"]["retry_ms"] = int(opt[5:])
-        elif opt.startswith("beam") and opt[4:].isdigit() and int(opt[4:]) > 0 and base == "whisper":
+        elif opt.startswith("beam") and opt[4:].isdigit() and int(opt[4:]) > 0:
             out["recognizer"]["beam_size"] = int(opt[4:])
         else:
             raise SystemExit(f"unknown option {opt!r} in {name!r}")
@@ -198,8 +174,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                     help="webrtcvad aggressiveness")
     ap.add_argument("--vad-engine", default="both", choices=list(VAD_ENGINES),
                     help="end of speech: webrtcvad, Silero VAD, or both (the product's default)")
-    ap.add_argument("--recognizers", nargs="+", default=["whisper", "sphinx"],
-                    help="whisper, sphinx, or with options: whisper-nocache, whisper-spec60 "
+    ap.add_argument("--recognizers", nargs="+", default=["whisper"],
+                    help="whisper, or with options: whisper-nocache, whisper-spec60 "
                          "(see config())")
     ap.add_argument("--out", default=str(ROOT / "results" / "voice_bench.json"))
     args = ap.parse_args(argv)
@@ -223,8 +199,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         key = "-".join([base, *(f"{k}={v}" for k, v in sorted(options["recognizer"].items()))])
         if key not in loaded:
             t0 = time.perf_counter()
-            loaded[key] = Recognizer(RecognizerConfig(**options["recognizer"])) \
-                if base == "whisper" else SphinxAsTranscriber()
+            loaded[key] = Recognizer(RecognizerConfig(**options["recognizer"]))
             memory[f"{key}_load_ms"] = round((time.perf_counter() - t0) * 1000)
             memory[f"rss_with_{key}_mb"] = round(rss_mb(), 1)
         recognizers[name] = loaded[key]
@@ -314,8 +289,7 @@ def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
         "phrases": {k: sum(1 for i in items if i[2] == k) for k in ("command", "safety", "oog")},
         "rates": {k: {"ok": v[0], "n": v[1], "rate": round(v[0] / v[1], 3)}
                   for k, v in sorted(counts.items())},
-        "latency_ms": {c: {"median": percentile(v, 0.5), "p95": percentile(v, 0.95), "n": len(v)}
-                       for c, v in latency.items()},
+        "latency_ms": {c: median_p95(v) for c, v in latency.items()},
         "latency_parts_median_ms": {k: round(statistics.median(v), 1) for k, v in parts.items()},
         "by_voice": {v: {k: f"{ok}/{n}" for k, (ok, n) in sorted(c.items())}
                      for v, c in by_voice.items()},

@@ -2,7 +2,8 @@
 
 No pretrained model is downloaded: spaCy's English models are not on PyPI. The lemmatizer's lookup
 table comes from spacy-lookups-data and is saved inside the pipeline; the span ruler's patterns
-come from `stretch_coach/lexicon.yml` (entity candidates in doc.spans["lexicon"]). Run: python scripts/build_spacy.py [OUT_DIR]
+come from `stretch_coach/lexicon.yml` (entity candidates in doc.spans["lexicon"]).
+Run by set-up: ``python -m components.build_spacy [OUT_DIR]``.
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ from pathlib import Path
 
 import spacy
 
+from stretch_coach import lexicon
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from stretch_coach import lexicon  # noqa: E402
-
 DEFAULT_OUT = ROOT / "build" / "spacy_pipeline"
 SPANS_KEY = "lexicon"
 PAIN_NUMBERS = ["zero", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]

@@ -1,8 +1,8 @@
 """End of speech: webrtcvad and Silero VAD side by side, on the same clips in one run.
 
-    PYTHONPATH=. .venv/bin/python bench/vad_bench.py
+    .venv/bin/python -m lab.experiments.vad_bench
 
-Every command and safety phrase of bench/voice_set.yml, in the benchmark's voices (not the test
+Every command and safety phrase of lab/bench/voice_set.yml, in the benchmark's voices (not the test
 voices), clean and in sox pink noise at 15 and 8 dB SNR, with 0.8 s of the same room noise before
 and after the speech, goes through :class:`stretch_voice.vad.UtteranceDetector` in 30 ms chunks,
 once per engine: one stream per voice and condition, the clips one after the other, as a room
@@ -31,11 +31,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from devtools.audio_gen import coloured_noise, synthesize
+from lab.speech import coloured_noise, synthesize
 from stretch_voice import SAMPLE_RATE
 from stretch_voice.vad import FRAME_BYTES, UtteranceDetector
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 VOICES = (("en-us+m3", 160), ("flite:awb", 160), ("piper", 160))
 CONDITIONS = {"clean": None, "noisy": 15.0, "loud": 8.0}
 PAD_S = 0.8
@@ -56,7 +56,7 @@ def run(engine: str, pcm: bytes) -> tuple[list, float]:
 
 
 def main() -> None:
-    spoken = yaml.safe_load((ROOT / "bench" / "voice_set.yml").read_text())
+    spoken = yaml.safe_load((ROOT / "lab" / "bench" / "voice_set.yml").read_text())
     phrases = [p for p, _ in spoken["commands"]] + [p for p, _ in spoken["safety"]]
     counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     tails: dict[tuple[str, str], list[float]] = defaultdict(list)

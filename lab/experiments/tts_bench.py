@@ -1,11 +1,11 @@
 """Speech-out benchmark: Piper (Joe) against espeak-ng on the coach's own messages.
 
-    PYTHONPATH=. .venv/bin/python bench/tts_bench.py              # every response, ~1-2 min
-    PYTHONPATH=. .venv/bin/python bench/tts_bench.py --limit 20   # the first 20 responses
+    .venv/bin/python -m lab.experiments.tts_bench              # every response, ~1-2 min
+    .venv/bin/python -m lab.experiments.tts_bench --limit 20   # the first 20 responses
 
 Every response variation of domain.yml (placeholders filled with values from the routine
 catalogue, as the coach fills them) is spoken by each engine at the default speed: Piper, Piper
-answered from the sentences recorded at set-up (``build/speech/``, ``scripts/speech_cache.py``;
+answered from the sentences recorded at set-up (``build/speech/``, ``python -m stretch_voice.sentences``;
 the summary that ends a session is not recorded), and espeak-ng. Reported side by side:
 
 * loading: time to import and load the voice (with its warm-up sentence) and the resident memory
@@ -35,16 +35,14 @@ from typing import Dict, List, Union
 import numpy  # noqa: F401 - the voice client loads it anyway: not counted as Piper's memory
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import speech_cache as speech_cache_script  # noqa: E402 - the sentences set-up records
-
-from stretch_voice.speaker import Speaker  # noqa: E402
-from stretch_voice.speech_cache import cached_voice  # noqa: E402
-from stretch_voice.tts import (BLOCK_MS, DEFAULT_SPEED, Player, Synthesizer, get_synth,  # noqa: E402
+from stretch_voice import sentences as speech_cache_script  # the sentences set-up records
+from lab.stats import percentile
+from stretch_voice.speaker import Speaker
+from stretch_voice.speech_cache import cached_voice
+from stretch_voice.tts import (BLOCK_MS, DEFAULT_SPEED, Player, Synthesizer, get_synth,
                                split_sentences)
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SLOTS = {name: vals[0] for name, vals in speech_cache_script.values().items()}
 SLOTS["done"] = "the seated single leg, both sides"  # made up by the coach at the end: not recorded
@@ -63,11 +61,6 @@ def rss_mb() -> float:
     with open("/proc/self/status") as f:
         kb = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
     return kb / 1024
-
-
-def pct(values: List[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
 def first_audio_ms(synth: Synthesizer, texts: List[str]) -> List[float]:
@@ -120,11 +113,11 @@ def run(name: str, voice: Union[str, Synthesizer], texts: List[str]) -> Dict[str
     first = first_audio_ms(synth, texts)
     stops = stop_trials(synth)
     return {"load ms": load_ms, "RSS added MB": rss,
-            "first audio ms, median": statistics.median(first), "first audio ms, p95": pct(first, .95),
+            "first audio ms, median": statistics.median(first), "first audio ms, p95": percentile(first, .95),
             "whole-message first audio ms, median": statistics.median(whole),
-            "whole-message first audio ms, p95": pct(whole, .95),
+            "whole-message first audio ms, p95": percentile(whole, .95),
             "synthesis ms / sentence, median": statistics.median(ms),
-            "synthesis ms / sentence, p95": pct(ms, .95),
+            "synthesis ms / sentence, p95": percentile(ms, .95),
             "real-time factor, median": statistics.median(rtf),
             "real-time factor, total": sum(ms) / 1000 / audio_s,
             "audio s / sentence, mean": audio_s / len(sentences),
