@@ -77,12 +77,8 @@ NO_KNOWN_WORD = "no_known_word"  # letters but not one English word ("asdkjh qwp
 
 # The "is this an English word?" check: the commonest words of spacy-lookups-data's English word
 # frequencies (from Reddit comments), plus every word of our lexicon; no audio package involved.
-# Measured against pocketsphinx's 126k-word dictionary, used before, on the 2,584 sentences of the NLU
-# training data, the held-out sets, the test stories and the voice set, and on 2,000 random letter
-# strings: the top 100,000 turn 5 of those sentences into re-prompts ("harda", "helpp", "nextstep",
-# "reapeat", "rezoom"; the dictionary 21, among them "hiya", "unpause", "thx") and catch 99.4 % of
-# the random strings (the dictionary 99.3 %). The top 50,000 missed "adios" and "toodles"; the top
-# 150,000 caught only 98.9 % of the random strings.
+# The size was measured on the project's own sentences and on random letter strings: fewer words
+# miss real ones ("adios"), more let random strings through (docs/nlu_eval.md).
 ENGLISH_WORDS_TOP = 100_000
 _WORD = re.compile(r"[a-z']+")
 

@@ -6,8 +6,8 @@ tokenizer; we call ``ctranslate2.models.Whisper`` directly because an utterance 
 
 * **A 10 s window.** Whisper's encoder takes 30 s of audio by default; a spoken command is one to
   three seconds. Cutting the encoder input to the first 1,000 mel frames (10 s, the VAD's longest
-  utterance) gave the same transcripts at a quarter of the cost (measured: 60 vs 240 ms median on
-  2 cores). The audio is encoded once and decoded from that encoding.
+  utterance) gave the same transcripts at a quarter of the cost (measured in
+  docs/voice_bench.md). The audio is encoded once and decoded from that encoding.
 * **Biased towards our words.** The decoder is primed with a "previous text" made of the phrases
   the coach teaches (:data:`PROMPT`), so "ease off" and "the seated one" win over look-alikes.
   Right after the coach asks for a pain rating, the prompt also holds ratings ("3 out of 10"),
@@ -56,8 +56,8 @@ PROMPT = ("Start. Next step. Stop. Pause. Wait. Resume. Ow. Ouch, that hurts. To
           "Ease off. Harder. Easier. Gentler. Switch legs. Swap roles. The seated one. The kneeling one. "
           "Standing. Wrist pull. How long left? Hold longer. Repeat that. Help.")
 """The coach's vocabulary as Whisper's "previous text" (what the README and the prompts teach).
-"Easier." was added after an A/B on the tuning voices (lab/experiments/recognizer_ab.py): commands right
-264 -> 266 of 296 ("easier" had come out as "Ease off."), safety and out-of-scope unchanged."""
+Changes to it are A/B-tested with lab/experiments/recognizer_ab.py ("Easier." earned its place:
+docs/voice_bench.md)."""
 
 RATING_PROMPT = PROMPT + " How bad is it, from 0 to 10? 3. About a 6. 2 out of 10."
 
@@ -74,9 +74,9 @@ SAFETY_CANDIDATES = ("Stop.", "Ow.", "Ouch.", "That hurts.", "It hurts.", "Too m
 
 ALIGN_FRAMES = 2
 """``num_frames`` of ``Whisper.align``: it only sizes the timestamp alignment (a DTW over the
-cross-attention), which the safety ear does not use; the token probabilities are the same
-(measured identical at 1,000, 300, 50 and 2 frames; a test checks). The second look took 80 ms
-with the window's 1,000 frames and 62 ms with 2 (Intel Xeon, 2 cores)."""
+cross-attention), which the safety ear does not use; the token probabilities are the same at any
+number of frames (a test checks), and fewer frames make the second look cheaper (measured in
+docs/voice_bench.md)."""
 
 
 @dataclass(frozen=True)
@@ -84,24 +84,25 @@ class RecognizerConfig:
     """Decoding settings. Each number names the measurement that set it."""
 
     window_s: int = 10
-    """Encoder input length: 10 s = 1,000 mel frames (60 vs 240 ms for 30 s, same transcripts)."""
+    """Encoder input length: 10 s = 1,000 mel frames (a quarter of 30 s's cost, the same
+    transcripts: docs/voice_bench.md)."""
     beam_size: int = 3
-    """Beam width and n-best size; the n-best feeds the safety ear. Decoding with our prompt took
-    34 / 43 / 56 ms at beams 1 / 3 / 5 (encoder 31 ms), 2 cores."""
+    """Beam width and n-best size; the n-best feeds the safety ear. Set by decoding times and
+    lab/experiments/recognizer_ab.py (docs/voice_bench.md)."""
     safety_ear_words: int = 3
     """The safety ear considers only short hypotheses: in a long one a safety word is more likely
     a slip ("Merck is to stop." for "next step")."""
     safety_margin: float = 0.25
     """An n-best safety hypothesis wins if its length-normalised log-probability is at most this
-    much below the best one's. Tuning clips (lab/experiments/safety_ear_tune.py: 4 voices no test uses,
-    clean and brown noise, 496 clips): at 0.25 it wins back "Ease off." for "Be soft." and
-    "Ouch." for "Out."; commands turned into safety go from 2 to 6 of 296 ("Let's hurt." for
-    "let's start"). At 1.0: the same safety clips and 8 of 296."""
+    much below the best one's. Read off lab/experiments/safety_ear_tune.py's table on voices no
+    test uses (docs/voice_bench.md): it wins back "Ease off." for "Be soft." and "Ouch." for
+    "Out." at the cost of a few commands heard as safety."""
     listen_margin: float = 0.5
     """The second look: a phrase of :data:`SAFETY_CANDIDATES` wins if, forced onto the audio,
     its mean token log-probability is at most this much below the transcript's. It runs on
-    every transcript of up to ``safety_ear_words`` words (~40 ms). Tuning clips: at 0.5 it wins
-    back "Pause." for "Wrist." and turns no command into safety; at 0.75 one ("Belt out.")."""
+    every transcript of up to ``safety_ear_words`` words (~40 ms). Set with
+    lab/experiments/safety_ear_tune.py (docs/voice_bench.md): it wins back "Pause." for "Wrist."
+    and turns no command of the tuning voices into safety."""
     no_speech_threshold: float = 0.6
     """Whisper's no-speech probability above which (with a poor transcript) audio is noise."""
     noise_logprob: float = -1.0
@@ -109,12 +110,9 @@ class RecognizerConfig:
     align_tail_s: float = 2.0
     """The second look forces the safety phrases onto the encoded audio up to the utterance's
     end plus this much (the encoder still sees the whole window): the decoder's cross-attention
-    over the window's padding was most of its cost (one look: 90 ms over the 10 s, 31 ms over
-    the speech and 0.5 s; AMD EPYC, 2 cores). Tuning voices (lab/experiments/recognizer_ab.py, 496 clips):
-    at 2.0 every clip gets the same intent as over the whole window, recognition 144 -> 117 ms
-    median, p95 214 -> 177 ms; at 0.5 (even with ``listen_margin`` 0.3) the safety phrases
-    score higher against the transcript and 4-5 commands became safety ("Harder." -> "It
-    hurts.")."""
+    over the window's padding was most of its cost. At 2.0 every tuning clip gets the same intent
+    as over the whole window; at 0.5 some commands became safety ("Harder." -> "It hurts.").
+    Measured with lab/experiments/recognizer_ab.py (docs/voice_bench.md)."""
     cpu_threads: int = 2
     tokens_per_second: int = 6
     """Decoding is cut at 10 + 6 tokens per second of audio: commands are short, and a cap

@@ -15,9 +15,7 @@ Turn-taking, as a user would expect it:
   (90 ms) for a safety word; speech that resumes before then cancels the guess. The audio queues
   while the guess is made (~120 ms), so the turn usually ends as soon as the guess is ready.
   An unsure guess is made again after ``retry_ms`` (150 ms) of silence, and that one stands.
-  Guessing after 30 ms instead of 90 (lab/bench/voice_bench.py, 3 voices, clean and noisy, one run):
-  end of speech -> first reply audio 283 -> 220 ms median clean, 318 -> 256 noisy, with the same
-  commands and safety phrases understood (one more of each).
+  These pauses were set with lab/bench/voice_bench.py (measured in docs/voice_bench.md).
 * **Barge-in.** While the coach is talking, a safety word ("stop", "ouch", "that hurts", "too
   much", "ease off", "pause", ...) cuts its speech at once, drops what it was about to say, and is
   sent. Anything else heard while the coach talks is ignored (with open speakers it is mostly the
@@ -131,12 +129,9 @@ class VoiceSession:
             which a sure speculative transcript ends the turn.
         retry_ms: If not 0, an unsure guess is made again once the silence lasts this long, and
             that second guess stands at the end of the turn if nothing was said since, instead
-            of transcribing the utterance again after the VAD's 300 ms. make bench, one run, 3
-            voices: p95 latency 399 -> 337 ms clean, 536 -> 486 ms noisy, commands 202 -> 204
-            of 222, out-of-scope taken 7 -> 4 of 72, safety 76 -> 75 of 78 (a "pause" that flips
-            between runs). bench/pause_cut_ab.py, the same clips in three prompt contexts:
-            cut after 150 ms of silence, safety phrases 226 of 234 right, after 300 ms 214 (the
-            longer pause draws Whisper's hallucinations: "Oh. O-O-O-O" for "ow").
+            of transcribing the utterance again after the VAD's 300 ms: a lower p95 latency,
+            and fewer of Whisper's hallucinations than a longer pause draws (measured with
+            lab/bench/voice_bench.py; docs/voice_bench.md).
         safety_end_ms: Silence after which a speculative transcript with a safety word ends the
             turn (speech resuming before then throws the guess away: "ouch ... that hurts" is
             one turn). The guess is made while the audio queues, so with a guess taking longer

@@ -23,9 +23,9 @@ FRAME_MS = 30
 FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * SAMPLE_WIDTH  # 960 bytes
 ENGINES = ("webrtc", "silero", "both")
 VAD_AGGRESSIVENESS = 2
-"""webrtcvad mode used by default (0-3; higher = less audio counted as speech). Mode 3 ended
-turns ~80 ms sooner (webrtcvad 2 counts ~100 ms after the end of clean speech as speech), but it
-also trims the edges of words, so a 180 ms pause inside "next ... step" became two turns. Kept 2."""
+"""webrtcvad mode used by default (0-3; higher = less audio counted as speech). Mode 3 ends
+turns sooner but trims the edges of words, so a short pause inside "next ... step" splits it in
+two (measured in docs/voice_bench.md)."""
 
 
 @dataclass(frozen=True)
@@ -108,24 +108,18 @@ class UtteranceDetector:
         aggressiveness: webrtcvad mode 0-3 (3 filters non-speech most aggressively).
         engine: "webrtc" (webrtcvad), "silero" (Silero VAD, see :class:`SileroFrames`) or
             "both" (the default): Silero decides where speech is, and webrtcvad may carry it on
-            for up to ``carry_ms`` after Silero's last speech frame. lab/experiments/vad_bench.py, same
-            clips: in pink noise at 8 dB SNR webrtcvad alone called speech 786 ms past its end
-            (median) and found 10 utterances in 60 s of room noise alone, Silero 58 ms and none;
-            but Silero hears the unvoiced "-xt st-" of espeak's "next ... step" as 330 ms of
-            silence, which splits the phrase; webrtcvad bridges such stretches. Together:
-            speech heard 98 / 138 / 292 ms past its end (clean / 15 dB / 8 dB; webrtcvad 70 /
-            24 (p95 790) / 786), no utterance in room noise alone, ~2 ms CPU per second.
-            With ``carry_check`` (session 21; vad_bench.py now plays each voice's clips as one
-            stream): 8 dB tail 245 -> 34 ms median (p95 362 -> 276), clean and 15 dB unchanged;
-            voice_bench.py at 8 dB, 6 voices, one run: end of speech -> first audio 450 -> 228
-            ms median (p95 630 -> 537), the same commands (178 of 222) and safety phrases.
+            for up to ``carry_ms`` after Silero's last speech frame. In loud noise webrtcvad
+            alone calls speech long after it ends and hears utterances in room noise; Silero
+            hears unvoiced stretches ("-xt st-" in "next ... step") as silence and splits the
+            phrase, which webrtcvad bridges. Chosen with lab/experiments/vad_bench.py
+            (measured in docs/voice_bench.md).
         carry_ms: How long after Silero's last speech frame webrtcvad's verdict still counts.
         carry_check: The carry counts only while webrtcvad can still hear speech end: after
             each of the last ``carry_check`` times Silero's speech stopped for longer than the
             carry, did webrtcvad too stop calling it speech within ``carry_ms``? If it did not
-            in most of them (loud noise: webrtcvad called speech 786 ms past the end of the
-            speech, median), the carry bridges nothing and only adds ``carry_ms`` to the end of
-            every turn; it stops until webrtcvad is heard to stop again. 0: always carry.
+            in most of them (loud noise), the carry bridges nothing and only adds ``carry_ms``
+            to the end of every turn; it stops until webrtcvad is heard to stop again. 0: always
+            carry. Measured with vad_bench.py and voice_bench.py (docs/voice_bench.md).
         hangover_ms: Silence after speech that ends an utterance.
         preroll_ms: Audio kept before the detected start of speech.
         start_ms: Speech needed (within a ``start_window_ms`` window) to start an utterance;
