@@ -4,10 +4,10 @@ sox, add noise.
 Used by the tests and the benchmark to exercise the real recogniser on real audio without a
 microphone. Two details matter for realistic numbers:
 
-* A real room is never digitally silent. Pocketsphinx's noise tracking and cepstral mean
-  normalisation behave differently on exact zeros, and its accuracy on espeak voices was measured
-  to drop from about 96 % to 87 % on digitally silent padding. Every clip therefore gets a faint
-  white-noise floor (``floor_db``, -60 dBFS by default).
+* A real room is never digitally silent, and recognisers' noise tracking behaves differently on
+  exact zeros (the retired pocketsphinx recogniser lost about a tenth of its accuracy on silent
+  padding). Every clip therefore gets a faint white-noise floor (``floor_db``, -60 dBFS by
+  default).
 * Optional stronger noise is mixed at a given signal-to-noise ratio (``snr_db``) relative to the
   speech, to test robustness.
 

@@ -1,7 +1,9 @@
 """The intent and entity contract that clients, tests and benchmarks rely on.
 
-Names here are the single source for Python code; the YAML files (domain, NLU data) must use the
-same strings, and `tests/test_contract.py` checks that they do.
+Names here are the single source for Python code; the YAML files (domain, NLU data, rules) must
+use the same strings. No test compares this file with them: `rasa data validate`
+(tests/test_rasa_cli.py) checks the YAML files against each other, and tests/test_actions.py the
+actions against the domain.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ server) once per mode:
 
 - ``rolling``: as shipped: past STRETCH_SESSION_EVENTS events an action starts a new Rasa session
   carrying the coach's slot, so the tracker store loads a bounded number of events per turn;
-- ``one-session``: STRETCH_SESSION_EVENTS=0, one Rasa session forever (how it was before).
+- ``one-session``: STRETCH_SESSION_EVENTS=0, one Rasa session forever (Rasa's own behaviour with
+  ``session_expiration_time: 0``).
 
 and prints the median latency of the turns around 10, 100 and the last, side by side, with the
 ratio last/10. A REST turn is timed from the request to the reply; a socket.io turn from the emit to

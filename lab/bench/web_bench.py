@@ -13,12 +13,12 @@ reply audio block was scheduled to play (``?trace``). End of speech is where the
 the file, on the page's capture clock (see :func:`latencies`); the latency runs to the start of
 the first reply block played after it (the page's own 20 ms start-up buffer included; the sound
 card's input and output latency not). The last loud chunk is reported against it as a check that
-file and capture line up (it lands a little before: the quiet tail of a word). Loopback, 2 cores shared by the browser, the gateway, Rasa and the action
-server: the browser's audio processing (echo cancellation, noise suppression, one AudioWorklet
-per page) competes for the same CPU. The gateway plays the sentences recorded at set-up
-(``build/speech/``); a first round with ``--speech-cache none`` (every sentence synthesised, as
-before them) runs side by side (``--synthesised-pages``). Prints a table; writes
-results/web_bench.json.
+file and capture line up (it lands a little before: the quiet tail of a word). Loopback, 2 cores
+shared by the browser, the gateway, Rasa and the action server: the browser's audio processing
+(echo cancellation, noise suppression, one AudioWorklet per page) competes for the same CPU. The
+gateway plays the sentences recorded at set-up (``build/speech/``); a first round with
+``--speech-cache none`` (every sentence synthesised) runs side by side (``--synthesised-pages``).
+Prints a table; writes results/web_bench.json.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ PHRASES = ("hello", "thank you", "how long left")
 LOUD = 2000          # a chunk peak above this (of 32768) is speech; the file's floor is ~30
 CHUNK = 320          # samples per microphone chunk the page sends
 CHUNK_MS = 20
-TARGET_MS = 350      # the issue's target for one page
+TARGET_MS = 350      # the median target for one page (docs/benchmarks.md)
 LIMIT_MS = 1000      # the concurrency limit: median past this
 
 
@@ -157,8 +157,7 @@ def main() -> int:
     ap.add_argument("--gap", type=float, default=5.0, help="seconds between utterances")
     ap.add_argument("--synthesised-pages", default="1",
                     help="page counts to try, first, with every sentence synthesised "
-                         "(--speech-cache none: the gateway as it was before the recorded "
-                         "sentences), side by side; '' or 0 skips it")
+                         "(--speech-cache none), side by side; '' or 0 skips it")
     args = ap.parse_args()
 
     def counts(text: str, flag: str) -> list[int]:

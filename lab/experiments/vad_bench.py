@@ -41,7 +41,7 @@ CONDITIONS = {"clean": None, "noisy": 15.0, "loud": 8.0}
 PAD_S = 0.8
 ENGINES = {"webrtc": {"engine": "webrtc"}, "silero": {"engine": "silero"},
            "both-fixed": {"engine": "both", "carry_check": 0}, "both": {"engine": "both"}}
-"""``both-fixed``: webrtcvad always carries speech on past Silero's (before session 21);
+"""``both-fixed``: webrtcvad always carries speech on past Silero's (no carry check);
 ``both``: as shipped, only while it is heard to stop calling speech at the end of speech."""
 
 
