@@ -1,1 +1,2 @@
-"""Rasa NLU components of ours: thin Rasa glue around `stretch_coach.lexicon` and `stretch_coach.safety`."""
+"""The Rasa glue that plugs into Rasa itself: our NLU components, the fault policy, the guarded
+channels, the tracker store, and our patches to Rasa's internals (rasa_patches.py)."""

@@ -1,27 +1,16 @@
-"""Rasa's calls to the action server: a hung action server answered like a down one, and the
-response's schema check without rebuilding its validator on every call.
+"""Our versions of two parts of Rasa's calls to the action server: the check of its response
+without rebuilding the schema validator on every call, and an endpoint that keeps its connections.
 
-Applied to Rasa 3.6's ``RemoteAction`` (``rasa/core/actions/action.py``) when this module is imported:
-``components.channels`` (every ``rasa run`` with our credentials.yml) and ``components.fault_policy``
-(every loaded model) import it, so each Rasa server process, and each Sanic worker, has it.
+Nothing here changes Rasa by being imported: components/rasa_patches.py puts these on Rasa's
+``RemoteAction`` (and sets its bounded wait) when the server starts, and says which Rasa issue each
+works around.
 
-- **Bounded wait.** ``RemoteAction.run`` passes ``timeout=DEFAULT_REQUEST_TIMEOUT`` (300 s) to aiohttp,
-  so an action server that accepts the connection but never answers holds the turn (and the
-  conversation's lock) for five minutes, and the person hears nothing. The name is looked up in
-  ``rasa.core.actions.action`` at call time; this sets it there (not in ``rasa.core.constants``,
-  which other HTTP calls use) to ``STRETCH_ACTION_TIMEOUT`` seconds (default ``ACTION_TIMEOUT``).
-  When it runs out aiohttp raises ``asyncio.TimeoutError``; Rasa's processor catches it like a
-  refused connection ("Bot will continue, but the actions events are lost"), so the fault policy
-  (components/fault_policy.py) speaks the same safe lines as when the action server is down, and
-  actions/recovery.py picks the session up when it answers again. Our actions answer in
-  milliseconds; with 5 s no call timed out in lab/bench/load.py, even with turns queued 11 s in an
-  overloaded Rasa server (docs/load.md).
-- **Cached validator** (Rasa issue #11717). ``RemoteAction._validate_action_result`` calls
-  ``jsonschema.validate``, which checks the schema against its meta-schema and builds a new
-  validator on every custom action call. The schema is a constant, so this builds the validator
+- **Cached validator.** ``RemoteAction._validate_action_result`` calls ``jsonschema.validate``,
+  which checks the schema against its meta-schema and builds a new validator on every custom
+  action call. The schema is a constant, so :func:`validate_action_result` builds the validator
   once per action class and validates every response with it, exactly as ``jsonschema.validate``
-  does (``best_match`` of the errors, Rasa's message appended), so an invalid response is refused
-  as before. ``STRETCH_CACHED_VALIDATOR=0`` turns it off (lab/bench/load.py measures both).
+  does (``best_match`` of the errors, Rasa's message appended): an invalid response is refused as
+  before.
 - **Kept-alive connections.** Rasa's ``EndpointConfig.request`` opens a new aiohttp session, with
   its own connection pool, for every custom action call, so every call also opens (and closes) a
   TCP connection to the action server. :class:`KeptAliveEndpoint` gives the action endpoint one
@@ -29,14 +18,12 @@ Applied to Rasa 3.6's ``RemoteAction`` (``rasa/core/actions/action.py``) when th
   action server drops a kept connection as it is reused (it was restarting), the call is made
   once more as Rasa makes it, on a new connection of its own; if the server is really down that
   fails too and Rasa's fault handling takes over as before.
-  ``STRETCH_KEEP_ALIVE=0`` turns it off (lab/bench/load.py measures both).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import weakref
 from typing import Any, Dict, Optional, Text
 
@@ -44,7 +31,6 @@ import aiohttp
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
-from rasa.core.actions import action as rasa_action
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.utils import endpoints as rasa_endpoints
@@ -52,25 +38,12 @@ from rasa.utils.endpoints import EndpointConfig
 
 logger = logging.getLogger(__name__)
 
-ACTION_TIMEOUT = 5.0   # seconds: a hung action server is treated as down after this
-# Rasa's own method (also when this module is reloaded after patching it)
+# Rasa's own methods, even if this module is imported again while ours are on RemoteAction
+# (ours carry Rasa's as ``rasa_original``).
 RASA_VALIDATE = getattr(RemoteAction._validate_action_result, "rasa_original",
                         RemoteAction._validate_action_result)
 RASA_REMOTE_INIT = getattr(RemoteAction.__init__, "rasa_original", RemoteAction.__init__)
 _validators: Dict[type, Any] = {}
-
-
-def action_timeout() -> float:
-    """``STRETCH_ACTION_TIMEOUT`` seconds if set to a positive number, else ``ACTION_TIMEOUT``."""
-    try:
-        value = float(os.environ.get("STRETCH_ACTION_TIMEOUT", ACTION_TIMEOUT))
-    except ValueError:
-        value = 0
-    if value <= 0:
-        logger.warning("STRETCH_ACTION_TIMEOUT must be a positive number of seconds: using %s",
-                       ACTION_TIMEOUT)
-        return ACTION_TIMEOUT
-    return value
 
 
 def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
@@ -133,6 +106,7 @@ class KeptAliveEndpoint(EndpointConfig):
             timeout=aiohttp.ClientTimeout(total=rasa_endpoints.DEFAULT_REQUEST_TIMEOUT))
 
     async def request(self, *args: Any, **kwargs: Any) -> Optional[Any]:
+        """Rasa's request on a kept connection; once more on a new one if that fails to connect."""
         try:
             return await super().request(*args, **kwargs)
         except aiohttp.ClientConnectionError as e:
@@ -157,16 +131,3 @@ def remote_action_init(self: RemoteAction, name: Text,
 
 
 remote_action_init.rasa_original = RASA_REMOTE_INIT  # type: ignore[attr-defined]
-
-
-def apply() -> None:
-    """Set the bounded wait and (unless turned off) the cached validator and the kept-alive
-    connections on Rasa's RemoteAction."""
-    rasa_action.DEFAULT_REQUEST_TIMEOUT = action_timeout()
-    cached = os.environ.get("STRETCH_CACHED_VALIDATOR", "1") != "0"
-    RemoteAction._validate_action_result = validate_action_result if cached else RASA_VALIDATE
-    keep = os.environ.get("STRETCH_KEEP_ALIVE", "1") != "0"
-    RemoteAction.__init__ = remote_action_init if keep else RASA_REMOTE_INIT  # type: ignore
-
-
-apply()

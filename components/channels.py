@@ -18,6 +18,9 @@ so the URLs (``/webhooks/rest/webhook``, ``/socket.io``) do not change.
   ``TROUBLE`` (utter_fault_trouble's first wording), sent on the message's own channel. The same
   when the tracker store's database is down (components/stores.py marks the turn). Each message
   tries the stores again, so the coach answers as before once they are back.
+- Both: Rasa builds them at the start of ``rasa run``, so they put our patches on Rasa then
+  (:meth:`GuardedInput.server_start`, components/rasa_patches.py): the one place the patches are
+  applied.
 """
 
 from __future__ import annotations
@@ -35,8 +38,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-import components.action_calls  # bounded wait on the action server, cached validator, kept connections
-import components.event_types  # noqa: F401 - Rasa's event lookup by name, cached
+from components import action_calls, rasa_patches
 from components.stores import STORE_DOWN
 from stretch_coach import contract as C
 
@@ -121,7 +123,22 @@ def check_rest_body(body: bytes) -> Tuple[Optional[Dict[Text, Any]], Optional[HT
     return data, None
 
 
-class GuardedRestInput(RestInput):
+class GuardedInput:
+    """What our two channels share: the start of the server, and their guarded message handler."""
+
+    # The patches the server runs with: all of them. The lab's "Rasa as shipped" set-ups
+    # (lab/bench/as_shipped.py) use a subclass with fewer, to measure them.
+    patches: Tuple[Text, ...] = rasa_patches.ALL
+
+    def server_start(self, on_new_message: Handler) -> Handler:
+        """Called as Rasa builds this channel's blueprint when ``rasa run`` starts, before the model
+        loads or a message comes: put our patches on Rasa (once per channel: the same patches
+        twice change nothing) and give the guarded handler."""
+        rasa_patches.apply(self.patches)
+        return guarded(on_new_message)
+
+
+class GuardedRestInput(GuardedInput, RestInput):
     """Rasa's REST channel (``/webhooks/rest/webhook``) with its requests checked first."""
 
     @classmethod
@@ -129,12 +146,12 @@ class GuardedRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:
-        handle = guarded(on_new_message)
+        handle = self.server_start(on_new_message)
         webhook = Blueprint("guarded_rest_webhook", __name__)
 
         @webhook.listener("after_server_stop")
         async def close_action_connections(_app: Any, _loop: Any) -> None:
-            await components.action_calls.close_pool()
+            await action_calls.close_pool()
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -158,7 +175,7 @@ class GuardedRestInput(RestInput):
         return webhook
 
 
-class GuardedSocketIOInput(SocketIOInput):
+class GuardedSocketIOInput(GuardedInput, SocketIOInput):
     """Rasa's socket.io channel, with the same rule for "/intent" text."""
 
     @classmethod
@@ -166,4 +183,4 @@ class GuardedSocketIOInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:
-        return super().blueprint(guarded(on_new_message))
+        return super().blueprint(self.server_start(on_new_message))

@@ -1,30 +1,33 @@
-"""Rasa's event lookup by type name, cached: measured as about a tenth of a turn's time.
+"""Rasa's lookup of an event class by its type name, from a map instead of a walk over classes.
 
 Every event read from the tracker store (and every event an action returns) is turned back into
 its class by ``Event.resolve_by_type`` (``rasa/shared/core/events.py``), which walks all the
-subclasses of ``Event`` (``all_subclasses``, recursively, with an ``inspect.isabstract`` check each)
-for every event: py-spy put it at 11 % of the Rasa server's time under load (lab/bench/load.py, our
-bot on SQLite). This keeps a name -> class map built from the same walk, in the same order, so the
-first class with that ``type_name`` is the one returned, as in Rasa. A name not in the map walks the
-subclasses again (a class imported since) before giving Rasa's answer (``default``, ``None`` for
-the old "topic" event, or ``ValueError``). ``STRETCH_CACHED_EVENT_TYPES=0`` turns it off
-(lab/bench/load.py measures both). Applied on import: components.channels imports it.
+subclasses of ``Event`` (``all_subclasses``, recursively) for every event: a profile of the Rasa
+server under load put a tenth of its time there (docs/load.md). :func:`resolve_by_type` keeps a
+name -> class map built from the same walk, in the same order, so the first class with that
+``type_name`` is the one returned, as in Rasa. A name not in the map walks the subclasses again (a
+class imported since) before giving Rasa's answer (``default``, ``None`` for the old "topic"
+event, or ``ValueError``).
+
+Importing this changes nothing: components/rasa_patches.py puts it on ``Event`` when the server
+starts.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Dict, Optional, Text, Type
 
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
-# Rasa's own function (also when this module is reloaded after patching it)
+# Rasa's own function, even if this module is imported again while ours is on Event (ours carries
+# Rasa's as ``rasa_original``).
 RASA_RESOLVE = getattr(Event.resolve_by_type, "rasa_original", Event.resolve_by_type)
 _classes: Dict[Text, Type[Event]] = {}
 
 
 def _rebuild() -> None:
+    """The map from every subclass of Event, first class per type name (Rasa's order)."""
     found: Dict[Text, Type[Event]] = {}
     for cls in all_subclasses(Event):
         found.setdefault(cls.type_name, cls)
@@ -44,12 +47,3 @@ def resolve_by_type(type_name: Text, default: Optional[Type[Event]] = None) -> O
 
 
 resolve_by_type.rasa_original = RASA_RESOLVE  # type: ignore[attr-defined]
-
-
-def apply() -> None:
-    """Put the cached lookup on Rasa's Event (unless STRETCH_CACHED_EVENT_TYPES=0)."""
-    cached = os.environ.get("STRETCH_CACHED_EVENT_TYPES", "1") != "0"
-    Event.resolve_by_type = staticmethod(resolve_by_type if cached else RASA_RESOLVE)
-
-
-apply()

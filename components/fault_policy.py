@@ -1,12 +1,14 @@
 """A policy for when the action server fails: never silent, above all after "it hurts".
 
 When a custom action fails (the action server is down, hung up or crashed), Rasa logs "Bot will
-continue, but the actions events are lost" and records the action with no events after it. Every
-one of our actions returns at least the coach slot, so "our action, and nothing after it" means it
-failed. This policy then predicts a domain response, which Rasa speaks without the action server:
-the safe line for the intent that was not handled (``responses``), or ``default`` for any other
-turn (a hold cue, a step). After that response it predicts ``action_listen``. It also predicts
-``action_listen`` after an action that started a new session mid-turn (actions/actions.py).
+continue, but the actions events are lost" and records the action with no events after it. A hung
+action server fails so after the bounded wait that components/rasa_patches.py sets, not after
+Rasa's five minutes. Every one of our actions returns at least the coach slot, so "our action, and
+nothing after it" means it failed. This policy then predicts a domain response, which Rasa speaks
+without the action server: the safe line for the intent that was not handled (``responses``), or
+``default`` for any other turn (a hold cue, a step). After that response it predicts
+``action_listen``. It also predicts ``action_listen`` after an action that started a new session
+mid-turn (actions/actions.py).
 
 While the action server answers, this policy predicts nothing (all zeros), so the rules decide and
 nothing is said twice. Its priority is above RulePolicy's (6) so that it wins the tie at confidence
@@ -30,8 +32,6 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
-
-import components.action_calls  # noqa: F401 - a hung action server counts as down (after seconds)
 
 
 def _ran(event: Any, domain: Domain) -> bool:

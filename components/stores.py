@@ -10,28 +10,24 @@ channels (components/channels.py) then answer with the trouble line instead (RES
 was already sent (socket.io). Each turn tries the database again, so the coach picks up where it was
 once the database is back: the turns of the outage were never written to it.
 
-On SQLite (`make run`) it also keeps its connections and writes in WAL mode. Rasa's store is
+On an SQLite file (`make run`) it keeps its connections and writes in WAL mode. Rasa's store is
 synchronous code inside the server's event loop, and on an SQLite file Rasa's engine opens a new
 connection for every read and every save (SQLAlchemy 1.4's ``NullPool``) and waits for the disk at
 every commit (SQLite's rollback journal, ``synchronous=FULL``). Here the engine keeps a pool of
 connections (``QueuePool``, as SQLAlchemy 2.0 does for SQLite files) and each connection writes in
 WAL mode with ``synchronous=NORMAL``: a commit appends to the ``-wal`` file beside the database and
-waits for nothing. lab/experiments/store_cost.py (a turn's read and save, interleaved): 7.3 against 10.4
-ms median, 8.3 against 10.3 ms of CPU. WAL alone, with a new connection each time, was slower
-(11.6 ms: closing the last connection checkpoints the log). A process that crashes loses nothing
-committed; a power cut or an OS crash can lose the last turns (the database stays consistent).
-``STRETCH_SQLITE_TUNED=0`` opens SQLite as Rasa does (with ``STRETCH_PLAIN_SQL=0``:
-lab/bench/load.py's ``sqlite-rasa-store`` set-up).
+waits for nothing. A process that crashes loses nothing committed; a power cut or an OS crash can
+lose the last turns (the database stays consistent).
 
 Rasa builds an ORM query for every read of a conversation and for every count of its stored events
-(before each save), and an ORM object for every event it saves; SQLAlchemy computes the queries'
-cache keys, makes an ORM object per event row read, and flushes the saved ones through its unit
-of work (8 %, 5 % and 9 % of the server's samples under load). Here the two queries are three
+(before each save), and an ORM object for every event it saves. Here the two queries are three
 plain SQL statements, made once, returning the events' JSON and the count directly, and the new
-events go in with one plain INSERT (the same columns): a turn's read and save 4.3 against 10.5 ms
-median with the connections kept (lab/experiments/store_cost.py; Rasa's store as shipped 15.4 ms). A test
-checks that they read and store what Rasa's store does, over two Rasa sessions.
-``STRETCH_PLAIN_SQL=0`` uses Rasa's.
+events go in with one plain INSERT (the same columns). tests/test_stores.py checks that they read
+and store what Rasa's store does, over two Rasa sessions; docs/load.md has the profiles and the
+measured cost of each change (lab/experiments/store_cost.py).
+
+Both changes are on in the product; the lab's "Rasa as shipped" set-ups turn them off in a
+subclass (``TUNE_SQLITE``, ``PLAIN_SQL``: lab/bench/as_shipped.py) to measure them.
 """
 
 from __future__ import annotations
@@ -39,7 +35,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import os
 from contextvars import ContextVar
 from typing import Any, Iterator, Optional, Text
 
@@ -52,6 +47,20 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 logger = logging.getLogger(__name__)
 STORE_DOWN: ContextVar[bool] = ContextVar("stretch_store_down", default=False)
+# The Rasa code this store re-implements or relies on (Rasa's query, its retrieve and save paths,
+# the fail-safe wrapper), with a fingerprint of its source in Rasa 3.6.21
+# (components/rasa_patches.fingerprint): tests/test_stores.py fails when an upgrade changes it.
+RASA_CODE = {
+    "rasa.core.tracker_store.SQLTrackerStore.__init__": "64e704d159dfa35b",
+    "rasa.core.tracker_store.SQLTrackerStore.retrieve": "0d99846daced97d3",
+    "rasa.core.tracker_store.SQLTrackerStore.retrieve_full_tracker": "22234b03f47fbdd3",
+    "rasa.core.tracker_store.SQLTrackerStore._retrieve": "c8adbf6f4b61ddd1",
+    "rasa.core.tracker_store.SQLTrackerStore._event_query": "cd44f7901b860bfd",
+    "rasa.core.tracker_store.SQLTrackerStore._additional_events": "d22f99eb863acb07",
+    "rasa.core.tracker_store.SQLTrackerStore.save": "57165e46eab3de08",
+    "rasa.core.tracker_store.FailSafeTrackerStore.retrieve": "35d77318b0cc7977",
+    "rasa.core.tracker_store.FailSafeTrackerStore.save": "8426dc08f58d7110",
+}
 
 
 def _wal(dbapi_connection: Any, _record: Any) -> None:
@@ -75,13 +84,15 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
     reads, counts and writes events with plain SQL, and on an SQLite file keeps its connections
     and writes in WAL mode."""
 
+    TUNE_SQLITE = True   # on an SQLite file: kept connections, WAL, synchronous=NORMAL
+    PLAIN_SQL = True     # plain SQL statements instead of Rasa's ORM queries and rows
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         url = self.engine.url
-        if (self.engine.dialect.name == "sqlite" and url.database not in (None, "", ":memory:")
-                and os.environ.get("STRETCH_SQLITE_TUNED") != "0"):
+        if (self.TUNE_SQLITE and self.engine.dialect.name == "sqlite"
+                and url.database not in (None, "", ":memory:")):
             self.keep_connections(wal=True)
-        self._plain_sql = os.environ.get("STRETCH_PLAIN_SQL") != "0"
         table = self.SQLEvent.__tablename__
         since = _SINCE_SESSION_START.format(t=table)
         self._sql = {
@@ -107,7 +118,7 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool
                         ) -> Optional[DialogueStateTracker]:
         """Rasa's ``_retrieve``, reading the events' JSON with one plain SQL statement."""
-        if not self._plain_sql:
+        if not self.PLAIN_SQL:
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
         query = self._sql["all" if fetch_events_from_all_sessions else "session"]
         with self.session_scope() as session:
@@ -121,7 +132,7 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
         """Rasa's ``_additional_events`` (the tracker's events past those stored since the
         latest session start), counting with one plain SQL statement."""
-        if not self._plain_sql:
+        if not self.PLAIN_SQL:
             return super()._additional_events(session, tracker)
         stored = session.execute(self._sql["count"], {
             "sender": tracker.sender_id, "started": SessionStarted.type_name}).scalar()
@@ -130,7 +141,7 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
     async def _save(self, tracker: DialogueStateTracker) -> None:
         """Rasa's ``save``, inserting the new events with one plain INSERT (the same columns)
         instead of an ORM object per event."""
-        if not self._plain_sql:
+        if not self.PLAIN_SQL:
             return await super().save(tracker)
         await self.stream_events(tracker)
         with self.session_scope() as session:

@@ -1,23 +1,21 @@
-"""components/action_calls.py on Rasa's own RemoteAction: the cached validator accepts and refuses
-exactly what Rasa's ``jsonschema.validate`` does, the wait on the action server is bounded, and
-calls keep their connection to the action server (a real HTTP server here) across a restart."""
+"""components/action_calls.py against Rasa's own RemoteAction: the cached validator accepts and
+refuses exactly what Rasa's ``jsonschema.validate`` does, and with the patches on
+(components/rasa_patches.py) calls keep their connection to the action server (a real HTTP server
+here) across a restart."""
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import socket
 
 import aiohttp
 import pytest
 from aiohttp import web
 from jsonschema import ValidationError
-from rasa.core.actions import action as rasa_action
 from rasa.core.actions.action import RemoteAction
-
 from rasa.utils.endpoints import EndpointConfig
 
-from components import action_calls
+from components import action_calls, rasa_patches
 
 GOOD = [
     {"events": [], "responses": []},
@@ -46,10 +44,17 @@ def remote():
     return RemoteAction("action_next_step", None)
 
 
-def test_the_patch_is_on_rasa_remote_action():
-    assert RemoteAction._validate_action_result is action_calls.validate_action_result
-    assert rasa_action.DEFAULT_REQUEST_TIMEOUT == action_calls.ACTION_TIMEOUT
+@pytest.fixture
+def patched():
+    """Our patches on Rasa for one test, Rasa as shipped after it."""
+    rasa_patches.apply()
+    yield
+    rasa_patches.restore()
+
+
+def test_rasa_validate_is_rasas_own():
     assert action_calls.RASA_VALIDATE.__module__ == "rasa.core.actions.action"
+    assert action_calls.RASA_REMOTE_INIT.__module__ == "rasa.core.actions.action"
 
 
 @pytest.mark.parametrize("result", GOOD)
@@ -68,34 +73,10 @@ def test_invalid_responses_are_refused_with_rasa_message(remote, result):
     assert "Failed to validate Action server response" in ours.value.message
 
 
-def test_timeout_and_switch_from_the_environment(monkeypatch):
-    try:
-        monkeypatch.setenv("STRETCH_ACTION_TIMEOUT", "2.5")
-        monkeypatch.setenv("STRETCH_CACHED_VALIDATOR", "0")
-        importlib.reload(action_calls)
-        assert rasa_action.DEFAULT_REQUEST_TIMEOUT == 2.5
-        assert RemoteAction._validate_action_result is action_calls.RASA_VALIDATE
-        assert action_calls.RASA_VALIDATE.__module__ == "rasa.core.actions.action"
-        monkeypatch.setenv("STRETCH_ACTION_TIMEOUT", "-1")
-        assert action_calls.action_timeout() == action_calls.ACTION_TIMEOUT
-    finally:
-        monkeypatch.delenv("STRETCH_ACTION_TIMEOUT")
-        monkeypatch.delenv("STRETCH_CACHED_VALIDATOR")
-        action_calls.apply()
-    assert rasa_action.DEFAULT_REQUEST_TIMEOUT == action_calls.ACTION_TIMEOUT
-
-
-def test_switch_for_kept_alive_connections(monkeypatch):
-    try:
-        monkeypatch.setenv("STRETCH_KEEP_ALIVE", "0")
-        importlib.reload(action_calls)
-        assert RemoteAction.__init__ is action_calls.RASA_REMOTE_INIT
-        assert RemoteAction("a", EndpointConfig("http://x")).action_endpoint.__class__ \
-            is EndpointConfig
-    finally:
-        monkeypatch.delenv("STRETCH_KEEP_ALIVE")
-        importlib.reload(action_calls)
-    assert RemoteAction.__init__ is action_calls.remote_action_init
+def test_without_the_patch_each_action_keeps_rasas_endpoint():
+    rasa_patches.restore()
+    endpoint = EndpointConfig("http://x")
+    assert RemoteAction("a", endpoint).action_endpoint is endpoint
 
 
 async def _webhook_server(port: int, seen: list) -> web.AppRunner:
@@ -111,7 +92,7 @@ async def _webhook_server(port: int, seen: list) -> web.AppRunner:
     return runner
 
 
-def test_action_calls_share_a_connection_and_survive_a_restarted_server():
+def test_action_calls_share_a_connection_and_survive_a_restarted_server(patched):
     port = free_port()
     endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
 

@@ -1,18 +1,16 @@
-"""components/event_types.py: the cached ``Event.resolve_by_type`` answers exactly as Rasa's."""
+"""components/event_types.py: the cached ``Event.resolve_by_type`` answers exactly as Rasa's, and
+Rasa's events deserialise through it once the patches are on (components/rasa_patches.py)."""
 
 from __future__ import annotations
-
-import importlib
 
 import pytest
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
 
-from components import event_types
+from components import event_types, rasa_patches
 
 
-def test_the_cache_is_on_rasa_event():
-    assert Event.resolve_by_type is event_types.resolve_by_type
+def test_rasa_resolve_is_rasas_own():
     assert event_types.RASA_RESOLVE.__module__ == "rasa.shared.core.events"
 
 
@@ -35,17 +33,12 @@ def test_a_class_defined_later_is_found():
     assert event_types.resolve_by_type("stretch_test_late_event") is LateEvent
 
 
-def test_events_deserialise_through_it():
-    event = Event.from_parameters({"event": "slot", "name": "coach", "value": {"phase": "idle"}})
-    assert event == SlotSet("coach", {"phase": "idle"})
-
-
-def test_switched_off_from_the_environment(monkeypatch):
+def test_events_deserialise_through_it_when_patched():
+    rasa_patches.apply(("cached_event_types",))
     try:
-        monkeypatch.setenv("STRETCH_CACHED_EVENT_TYPES", "0")
-        importlib.reload(event_types)
-        assert Event.resolve_by_type is event_types.RASA_RESOLVE
+        assert Event.resolve_by_type is event_types.resolve_by_type
+        event = Event.from_parameters({"event": "slot", "name": "coach", "value": {"phase": "idle"}})
     finally:
-        monkeypatch.delenv("STRETCH_CACHED_EVENT_TYPES")
-        event_types.apply()
-    assert Event.resolve_by_type is event_types.resolve_by_type
+        rasa_patches.restore()
+    assert event == SlotSet("coach", {"phase": "idle"})
+    assert Event.resolve_by_type is event_types.RASA_RESOLVE

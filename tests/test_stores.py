@@ -1,7 +1,7 @@
 """Our SQL tracker store (components/stores.py): on an SQLite file, kept connections in WAL mode
-with synchronous=NORMAL (commits don't wait for the disk), SQLite as Rasa opens it with
-STRETCH_SQLITE_TUNED=0, conversations saved and read back either way; and the plain SQL reading,
-counting and writing exactly what Rasa's store does."""
+with synchronous=NORMAL (commits don't wait for the disk), SQLite as Rasa opens it with the tuning
+off, conversations saved and read back either way; the plain SQL reading, counting and writing
+exactly what Rasa's store does; and the Rasa code it re-implements unchanged since it was written."""
 
 from __future__ import annotations
 
@@ -10,8 +10,26 @@ import json
 import sqlite3
 
 import pytest
+import rasa
 
-from components.stores import CheckedSQLTrackerStore
+from components import rasa_patches
+from components.stores import RASA_CODE, CheckedSQLTrackerStore
+from lab.bench.as_shipped import RasaSQLTrackerStore
+
+
+def _store(db: str, tune_sqlite: bool = True, plain_sql: bool = True) -> CheckedSQLTrackerStore:
+    """Our store on ``db``, with its SQLite tuning and plain SQL on or off (as the lab turns them
+    off: lab/bench/as_shipped.py)."""
+    cls = type("Store", (CheckedSQLTrackerStore,),
+               {"TUNE_SQLITE": tune_sqlite, "PLAIN_SQL": plain_sql})
+    return cls(dialect="sqlite", db=db)
+
+
+def test_the_rasa_code_the_store_relies_on_is_as_recorded():
+    assert rasa.__version__ == "3.6.21"
+    changed = {d: rasa_patches.fingerprint(d) for d in RASA_CODE
+               if rasa_patches.fingerprint(d) != RASA_CODE[d]}
+    assert changed == {}, "Rasa's store changed: check components/stores.py against it"
 
 
 def _pragmas(store: CheckedSQLTrackerStore) -> tuple[str, int]:
@@ -37,8 +55,7 @@ def _round_trip(store: CheckedSQLTrackerStore) -> list[str]:
     return asyncio.run(go())
 
 
-def test_sqlite_store_writes_in_wal_mode_without_waiting_for_the_disk(tmp_path, monkeypatch):
-    monkeypatch.delenv("STRETCH_SQLITE_TUNED", raising=False)
+def test_sqlite_store_writes_in_wal_mode_without_waiting_for_the_disk(tmp_path):
     db = tmp_path / "tracker.db"
     store = CheckedSQLTrackerStore(dialect="sqlite", db=str(db))
     assert _pragmas(store) == ("wal", 1)            # 1 = NORMAL
@@ -49,9 +66,8 @@ def test_sqlite_store_writes_in_wal_mode_without_waiting_for_the_disk(tmp_path, 
         assert other.execute("SELECT COUNT(*) FROM events").fetchone() == (2,)
 
 
-def test_sqlite_store_is_opened_as_rasa_does_when_turned_off(tmp_path, monkeypatch):
-    monkeypatch.setenv("STRETCH_SQLITE_TUNED", "0")
-    store = CheckedSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "tracker.db"))
+def test_sqlite_store_is_opened_as_rasa_does_when_turned_off(tmp_path):
+    store = RasaSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "tracker.db"))  # the lab's
     assert _pragmas(store) == ("delete", 2)         # rollback journal, FULL
     assert type(store.engine.pool).__name__ == "NullPool"  # a new connection each time
     assert _round_trip(store) == ["UserUttered", "BotUttered"]
@@ -107,11 +123,10 @@ def _sessions(store: CheckedSQLTrackerStore) -> tuple[list[str], list[str], list
     return asyncio.run(go())
 
 
-def test_plain_sql_reads_counts_and_writes_the_events_as_rasas_store_does(tmp_path, monkeypatch):
+def test_plain_sql_reads_counts_and_writes_the_events_as_rasas_store_does(tmp_path):
     got = {}
     for plain in ("1", "0"):
-        monkeypatch.setenv("STRETCH_PLAIN_SQL", plain)
-        store = CheckedSQLTrackerStore(dialect="sqlite", db=str(tmp_path / f"{plain}.db"))
+        store = _store(str(tmp_path / f"{plain}.db"), plain_sql=plain == "1")
         if plain == "1":  # the plain statements alone: Rasa's ORM query and rows are never made
             store._event_query = lambda *a, **k: pytest.fail("Rasa's _event_query was used")
             store.SQLEvent = _NoOrmRows(store.SQLEvent)

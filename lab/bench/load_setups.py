@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from components.rasa_patches import ALL as ALL_PATCHES
+from lab.bench import as_shipped
 from lab.harness.servers import BIN, ROOT, Servers, free_ports, stop_process, wait_for
 
 PG = dict(host=os.environ.get("PGHOST", "127.0.0.1"), port=int(os.environ.get("PGPORT", "5432")),
@@ -80,12 +82,19 @@ def stock(bot: Path, workdir: Path, **_: object) -> Iterator[str]:
 
 @contextlib.contextmanager
 def ours(workdir: Path, stores: str | None = None, env: dict | None = None,
-         prefix: str = "", **_: object) -> Iterator[str]:
+         prefix: str = "", patches: tuple | None = None, rasa_sqlite: bool = False,
+         **_: object) -> Iterator[str]:
     """Our bot, one Rasa server and one action server (lab/harness/servers.py): SQLite unless
-    ``stores`` says otherwise; ``env`` for both servers (SANIC_WORKERS, STRETCH_*)."""
+    ``stores`` says otherwise; ``env`` for both servers (SANIC_WORKERS). Parts as Rasa ships them
+    (lab/bench/as_shipped.py): ``patches``, the only Rasa patches put on (REST channel only);
+    ``rasa_sqlite``, the SQLite tracker store as Rasa uses it."""
     rasa_port, actions_port = free_ports(2)
+    if rasa_sqlite:
+        stores = as_shipped.sqlite_store(workdir / "tracker.db")
     servers = Servers(workdir, rasa_port, actions_port, stores=stores)
     servers.env.update(env or {})
+    if patches is not None:
+        (workdir / "credentials.yml").write_text(as_shipped.credentials(patches))
     try:
         with servers:
             yield servers.url
@@ -121,18 +130,14 @@ def cluster(workdir: Path, env: dict | None = None, prefix: str = "", **_: objec
 # name -> (bot, how to start it, its arguments, what it is)
 SETUPS = {
     "stock": ("stock", stock, {}, "rasa init bot, in-memory tracker, 1 server"),
-    "sqlite-rasa": ("ours", ours, {"env": {"STRETCH_CACHED_VALIDATOR": "0",
-                                           "STRETCH_CACHED_EVENT_TYPES": "0",
-                                           "STRETCH_KEEP_ALIVE": "0",
-                                           "STRETCH_SQLITE_TUNED": "0",
-                                           "STRETCH_PLAIN_SQL": "0"}},
+    "sqlite-rasa": ("ours", ours, {"patches": ("bounded_wait",), "rasa_sqlite": True},
                     "SQLite, 1 server, without our caches, kept connections and store changes "
-                    "(Rasa as shipped)"),
-    "sqlite-rasa-store": ("ours", ours, {"env": {"STRETCH_SQLITE_TUNED": "0",
-                                                 "STRETCH_PLAIN_SQL": "0"}},
+                    "(Rasa as shipped, but for the bounded wait on the action server)"),
+    "sqlite-rasa-store": ("ours", ours, {"rasa_sqlite": True},
                           "SQLite, 1 server, the tracker store as Rasa ships it (a new connection "
                           "per read and save, rollback journal, ORM queries)"),
-    "sqlite-newconn": ("ours", ours, {"env": {"STRETCH_KEEP_ALIVE": "0"}},
+    "sqlite-newconn": ("ours", ours,
+                       {"patches": tuple(p for p in ALL_PATCHES if p != "kept_alive")},
                        "SQLite, 1 server, a new connection per action call (as Rasa)"),
     "sqlite": ("ours", ours, {}, "SQLite, 1 server (shipped default)"),
     "pg": ("ours", ours, {"stores": PG_STORE}, "PostgreSQL, 1 server"),

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import tempfile
 import time
@@ -26,13 +25,15 @@ from pathlib import Path
 
 
 def open_store(way: str, path: str) -> object:
+    """The store for ``way``: ours with its SQLite tuning and plain SQL each on or off (as Rasa:
+    lab/bench/as_shipped.py), and the WAL-only and kept-connections-only variants of Rasa's."""
     import sqlalchemy as sa
 
     from components.stores import CheckedSQLTrackerStore, _wal
 
-    os.environ["STRETCH_SQLITE_TUNED"] = "1" if way.startswith("ours") else "0"
-    os.environ["STRETCH_PLAIN_SQL"] = "1" if way in ("ours", "plain SQL only") else "0"
-    store = CheckedSQLTrackerStore(dialect="sqlite", db=path)
+    store_class = type("Store", (CheckedSQLTrackerStore,), {
+        "TUNE_SQLITE": way.startswith("ours"), "PLAIN_SQL": way in ("ours", "plain SQL only")})
+    store = store_class(dialect="sqlite", db=path)
     if way == "WAL only":  # a new connection each time, as Rasa, in WAL mode
         sa.event.listen(store.engine, "connect", _wal)
     elif way == "kept connections only":  # Rasa's journal
