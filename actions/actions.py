@@ -2,7 +2,8 @@
 
 The coach itself (`stretch_coach.machine`) knows nothing of Rasa. Every action here has the same
 shape: turn the latest message into a machine event, run one transition, then speak the `Say`
-effects as domain responses and turn the timer effects into Rasa reminders.
+effects as domain responses, turn the timer effects into Rasa reminders, and send the clients
+that show the session the coach's view of it (a custom payload, docs/protocol.md).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from stretch_coach import contract as C
 from stretch_coach import lexicon, machine
+from stretch_coach.machine.view import view
 from stretch_coach.timing import Clock
 
 from . import recovery
@@ -40,6 +42,14 @@ def session_events() -> int:
     """Events per Rasa session before a new one starts (STRETCH_SESSION_EVENTS; 0: never)."""
     return int(os.environ.get("STRETCH_SESSION_EVENTS", SESSION_EVENTS))
 MIN_LEAD_SECONDS = 0.05  # a reminder is never set in the past: the scheduler could skip it
+SPOKEN_ONLY_CHANNELS = ("rest", "cmdline")
+"""Channels whose answer is the list of what was said (the REST webhook, `rasa shell`): no view."""
+
+
+def view_message(state: machine.State, clock: Clock) -> Dict[Text, Any]:
+    """The coach's view (docs/protocol.md) as a custom payload. Rasa's socket.io channel emits the
+    payload's keys as arguments of ``emit``: the client receives what is under ``data``."""
+    return {"data": {"view": view(state, clock)}}
 
 
 def reminder_name(sender_id: Text) -> Text:
@@ -112,6 +122,9 @@ class SessionAction(Action, abc.ABC):
                 events.append(self._reminder(tracker.sender_id, clock, effect.due))
             elif isinstance(effect, machine.Cancel):
                 events.append(ReminderCancelled(name=reminder_name(tracker.sender_id)))
+        if tracker.get_latest_input_channel() not in SPOKEN_ONLY_CHANNELS:
+            # last, after what was said: the session as this turn left it
+            dispatcher.utter_message(json_message=view_message(new_state, clock))
         events = [SlotSet(C.SLOT_COACH, new_state.to_dict()), *events]
         if 0 < session_events() <= len(tracker.events):
             # A new Rasa session from here, carrying the coach's slot: the tracker store then

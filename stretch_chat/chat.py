@@ -4,7 +4,8 @@
 
 The session id is kept in `.chat_session` (or the file `STRETCH_SESSION_FILE` names: tests point it
 at a temp dir) so a restarted chat (or server) continues the same session. Type /quit to leave. When stdin is not a terminal (a script or test pipes lines in), each
-line waits for the coach's replies to settle before the next one is sent.
+line waits for the coach's replies to settle before the next one is sent. The coach's view of the
+session (a custom payload for the page, docs/protocol.md) is never printed.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def session_id(new: bool, path: Optional[Path] = None) -> str:
 
 class Chat:
     """A socket.io connection to the coach. Each bot message goes to ``on_text`` (by default it is
-    printed as "Coach: ..."); pushed messages (hold cues) arrive the same way.
+    printed as "Coach: ..."); pushed messages (hold cues) arrive the same way. The coach's view of
+    the session after each turn goes to ``on_view`` if given, and is otherwise ignored.
 
     Nothing said is lost while the link to the coach is down (a Rasa server restarting, a network
     drop): :meth:`send` keeps the message and ``on_held`` is called with it; socket.io reconnects
@@ -53,10 +55,12 @@ class Chat:
     before anything newer. An "ouch" said during an outage reaches the coach when it is back."""
 
     def __init__(self, url: str, sid: str, out=sys.stdout, on_text=None,
-                 on_held: Optional[Callable[[str], None]] = None):
+                 on_held: Optional[Callable[[str], None]] = None,
+                 on_view: Optional[Callable[[dict], None]] = None):
         self.url, self.sid, self.out = url, sid, out
         self.on_text = on_text or (lambda text: print(f"Coach: {text}", file=self.out, flush=True))
         self.on_held = on_held
+        self.on_view = on_view
         self.last_message = time.monotonic()
         self.confirmed = threading.Event()  # the coach confirmed the session on this connection
         self.outbox: Deque[str] = deque(maxlen=OUTBOX)  # said while the link was down, not sent
@@ -80,7 +84,12 @@ class Chat:
 
     def _on_bot(self, data) -> None:
         self.last_message = time.monotonic()
-        text = (data or {}).get("text")
+        data = data if isinstance(data, dict) else {}
+        if "view" in data:  # what the coach shows, not what it says
+            if self.on_view is not None:
+                self.on_view(data["view"])
+            return
+        text = data.get("text")
         if text:
             self.on_text(text)
 

@@ -25,6 +25,8 @@ class VoiceClient:
         recognizer: A :class:`~.recognizer.Recognizer` (Whisper).
         speaker: Says the coach's messages.
         on_coach_text: Also called with every coach message (e.g. to print it).
+        on_view: Called with the coach's view of the session after each turn (the page shows
+            it; docs/protocol.md). Never spoken.
         on_held: Called with what was heard while the coach could not be reached (it is kept
             and sent when the link is back: see :class:`~stretch_chat.Chat`).
         **session_options: Passed to :class:`~.session.VoiceSession`.
@@ -32,13 +34,14 @@ class VoiceClient:
 
     def __init__(self, url: str, sender_id: str, recognizer: Any, speaker: Speaker, *,
                  on_coach_text: Optional[Callable[[str], None]] = None,
+                 on_view: Optional[Callable[[dict], None]] = None,
                  on_held: Optional[Callable[[str], None]] = None,
                  **session_options: Any) -> None:
         self.speaker = speaker
         self.heard: List[str] = []  # every coach message, in order
         self.last_message_at = time.monotonic()
         self._on_coach_text = on_coach_text
-        self.chat = Chat(url, sender_id, on_text=self._on_text, on_held=on_held)
+        self.chat = Chat(url, sender_id, on_text=self._on_text, on_held=on_held, on_view=on_view)
         self.session = VoiceSession(recognizer, self.chat.send, speaker, **session_options)
 
     def connect(self, timeout: float = 30) -> "VoiceClient":

@@ -7,7 +7,7 @@ with the coach per page, and streams the spoken replies back. Nothing here is im
 coach or the other clients.
 
 Modules:
-    view     -- the coach's session (the ``coach`` slot) as the page shows it.
+    view     -- the last view the coach sent a session, aged to now for a reloaded page.
     page     -- one page's voice session (the ``make voice`` wiring, the page as mic and speaker).
     gateway  -- the aiohttp app: the page, its static files, and the WebSocket protocol.
     server   -- ``python -m stretch_web``: options, HTTP and HTTPS listeners.

@@ -13,8 +13,8 @@ page -> gateway
     ``{"type": "ping"}``.
 gateway -> page
     text ``ready`` (the session id, ``resumed``, ``heard``: samples of the page's ``stream`` the
-    gateway has), ``caption`` (who: coach / you), ``state`` (see
-    :mod:`.view`), ``speaking`` (a coach message's audio starts with the next frame), ``flush``
+    gateway has), ``caption`` (who: coach / you), ``view`` (the coach's view of the session, as it
+    sent it), ``speaking`` (a coach message's audio starts with the next frame), ``flush``
     (stop playing now, drop queued audio), ``stopped`` (a STOP was taken, after its flush and
     before the coach's answer; ``paused``: the coach was asked to pause), ``ignored``, ``warning``,
     ``error`` (``code`` + a sentence), ``pong``; binary audio frames: uint32 LE sample rate, then
@@ -178,11 +178,12 @@ class Gateway:
             await asyncio.shield(self._starting[sid])
         if sid is not None and sid in self.sessions:
             return self.sessions[sid], self.attachments[sid], True
+        new = sid is None  # an id made here: a conversation the coach has never seen
         sid = sid or uuid.uuid4().hex
         loop = asyncio.get_running_loop()
         att = Attachment(loop)
         made = self._starting[sid] = loop.run_in_executor(None, lambda: self.factory(
-            sid, self.rasa_url, self.recognizer, att.send, voice=self.voice).start(
+            sid, self.rasa_url, self.recognizer, att.send, voice=self.voice, new=new).start(
             self.connect_timeout))
         try:
             session = await made

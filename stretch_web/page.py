@@ -9,22 +9,21 @@ ahead, so the speaker is "busy" while the page is playing and barge-in works as 
 session by a worker thread, so recognition never blocks the web server.
 
 Messages to the page go through ``send`` (thread-safe, set by the gateway): dicts become JSON
-text frames, bytes are audio frames. A session outlives its WebSocket for ``linger`` seconds so a
-reloaded page gets its conversation (and a running hold) back.
+text frames, bytes are audio frames (docs/protocol.md). The coach's view of the session comes with
+each turn, over the same socket.io conversation as its words; the session passes it on and keeps
+the last one. A session outlives its WebSocket for ``linger`` seconds so a reloaded page gets its
+conversation back: its captions, and the last view with a running hold aged to now.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import struct
 import threading
 import time
 from collections import deque
 from typing import Any, Callable, Deque, Optional, Union
-
-import requests
 
 from stretch_voice.client import VoiceClient
 from stretch_voice.safety_words import is_safety_text
@@ -33,7 +32,7 @@ from stretch_voice.speaker import Speaker
 from stretch_voice.tts import Player, Synthesizer
 
 from .stream import Stream
-from .view import aged, view
+from .view import LastView, View
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +44,11 @@ INBOX_CHUNKS = 100
 """Audio chunks queued for the recogniser before the gateway stops reading the socket (with the
 page's 20-40 ms chunks, 2-4 s of audio): a sender faster than real time is slowed, not dropped."""
 
-PAUSE_MESSAGE = "/pause"
-"""What the STOP button sends the coach: its ``pause`` intent, as is (no NLU guess involved)."""
+PAUSE_MESSAGE = "pause"
+"""What the STOP button sends the coach. It goes through the NLU like any words (the channel takes
+no "/intent" shortcut: components/channels.py); "pause" is the pause intent's plainest example."""
 STOP_PAUSES = ("active", "choosing", "paused")
 """Phases in which STOP pauses the coach; before a session or after it, STOP only silences."""
-
-STATE_DELAYS = (0.3, 1.2)
-"""After a coach message, the session's state is read again this many seconds later (Rasa saves
-the tracker after it has sent the messages of a turn)."""
 
 
 def audio_frame(pcm: bytes, rate: int) -> bytes:
@@ -101,14 +97,14 @@ class PageSession:
 
     def __init__(self, sid: str, rasa_url: str, recognizer: Any,
                  send: Callable[[Outgoing], None], voice: Union[str, Synthesizer] = "piper",
-                 speed: int = 165) -> None:
+                 speed: int = 165, new: bool = False) -> None:
         self.sid, self.rasa_url = sid, rasa_url
         self.send = send
+        # True when the gateway made the id: the conversation is new, so it is idle until the
+        # coach's first view. Else (a page back after its session was closed) it may be mid-session.
+        self.new = new
         self.captions: Deque[dict] = deque(maxlen=CAPTIONS)
-        self.state: dict = view(None)
-        self.state_at = time.monotonic()  # when ``state`` was read
-        self._reads = 0  # state reads started; the newest read to finish wins, older ones drop
-        self._read_done = 0
+        self.view = LastView()
         self.received_samples = 0
         self.peak = 0  # loudest sample received (of 32767): a microphone that sends silence shows
         self.stream = Stream()  # the page's microphone stream: position, resent, lost
@@ -121,8 +117,8 @@ class PageSession:
         self.speaker = PageSpeaker(player, voice, speed)
         self.speaker.on_cut = lambda: self.send({"type": "flush"})
         self.client = VoiceClient(rasa_url, sid, recognizer, self.speaker,
-                                  on_coach_text=self._coach_text, on_held=self._held,
-                                  on_turn=self._turn)
+                                  on_coach_text=self._coach_text, on_view=self._view,
+                                  on_held=self._held, on_turn=self._turn)
         session_on_start = self.speaker.on_start  # the voice loop's latency bookkeeping
 
         def on_start(text: str, speech: Any, t: float) -> None:
@@ -131,8 +127,7 @@ class PageSession:
                 session_on_start(text, speech, t)
 
         self.speaker.on_start = on_start
-        self._timers: list[threading.Timer] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the last view (kept, replayed) and closing
         self._worker = threading.Thread(target=self._feed_loop, daemon=True,
                                         name=f"page-{sid[:8]}")
 
@@ -144,7 +139,6 @@ class PageSession:
             self.client.close()
             raise
         self._worker.start()
-        self.refresh_state()
         return self
 
     # --- to the page ----------------------------------------------------------------------------
@@ -159,7 +153,12 @@ class PageSession:
 
     def _coach_text(self, text: str) -> None:
         self._caption("coach", text)
-        self._refresh_soon()
+
+    def _view(self, view: View) -> None:
+        """The coach's view after a turn: kept for a reloaded page, and sent as it is."""
+        with self._lock:  # never behind a replayed older one
+            self.view.update(view)
+            self.send({"type": "view", "view": view})
 
     def _held(self, _text: str) -> None:
         # the link to Rasa is down: what was said or typed is kept (stretch_chat.Chat) and goes
@@ -178,50 +177,15 @@ class PageSession:
         else:
             self.send({"type": "ignored", "text": turn.transcript, "action": turn.action})
 
-    def _refresh_soon(self) -> None:
-        with self._lock:
-            if self.closed:
-                return
-            for delay in STATE_DELAYS:
-                timer = threading.Timer(delay, self.refresh_state)
-                timer.daemon = True
-                timer.start()
-                self._timers.append(timer)
-            self._timers = [t for t in self._timers if t.is_alive()]
-
-    def refresh_state(self) -> None:
-        """Read the coach's session from Rasa and send the page its view."""
-        if self.closed:
-            return
-        with self._lock:
-            self._reads += 1
-            ticket = self._reads
-        try:
-            # Rasa's HTTP API wants the token scripts/run.sh made (see stretch_voice.nlu)
-            auth = {"token": os.environ["STRETCH_API_TOKEN"]} \
-                if os.environ.get("STRETCH_API_TOKEN") else {}
-            r = requests.get(f"{self.rasa_url}/conversations/{self.sid}/tracker",
-                             params={"include_events": "NONE", **auth}, timeout=5)
-            r.raise_for_status()
-            coach = (r.json().get("slots") or {}).get("coach")
-        except (requests.RequestException, ValueError) as exc:
-            log.warning("could not read the session %s: %s", self.sid, exc)
-            return
-        with self._lock:  # reads run on timers and may finish out of order
-            if ticket < self._read_done:
-                return
-            self._read_done = ticket
-            self.state, self.state_at = view(coach), time.monotonic()
-            self.send({"type": "state", **self.state})
-
     def replay(self) -> None:
-        """Bring a (re)attached page up to date: the captions and the session's state (the last
-        one read, its hold aged to now, then read again)."""
+        """Bring a (re)attached page up to date: the captions, then the last view with a running
+        hold aged to now (none before the coach's first turn: the page shows its own idle)."""
         for cap in list(self.captions):
             self.send(cap)
         with self._lock:
-            self.send({"type": "state", **aged(self.state, time.monotonic() - self.state_at)})
-        threading.Thread(target=self.refresh_state, daemon=True).start()
+            view = self.view.now()
+            if view is not None:
+                self.send({"type": "view", "view": view})
 
     # --- from the page --------------------------------------------------------------------------
 
@@ -239,11 +203,19 @@ class PageSession:
         of the cut message still on its way and play the answer."""
         self.speaker.interrupt()
         self.send({"type": "flush"})
-        pause = self.state.get("phase") in STOP_PAUSES
+        pause = self.stop_pauses()
         self.send({"type": "stopped", "paused": pause})
         self._caption("you", "STOP", action="button")
         if pause:
             self.client.chat.send(PAUSE_MESSAGE)
+
+    def stop_pauses(self) -> bool:
+        """Whether STOP also pauses the coach: in a session, or when its phase is not known yet
+        and the conversation may be in one (a page back after its session was closed): safe."""
+        phase = self.view.phase
+        if phase is None:
+            return not self.new
+        return phase in STOP_PAUSES
 
     def _feed_loop(self) -> None:
         while True:
@@ -260,8 +232,6 @@ class PageSession:
             if self.closed:
                 return
             self.closed = True
-            for t in self._timers:
-                t.cancel()
         try:
             self.inbox.put(None, timeout=5)
         except queue.Full:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,13 @@ ALL_ACTIONS = [
 
 
 def responses(dispatcher) -> list[str]:
-    return [m["response"] for m in dispatcher.messages]
+    """The responses spoken, in order (the view, a custom payload, is not spoken)."""
+    return [m["response"] for m in dispatcher.messages if not m["custom"]]
+
+
+def views(dispatcher) -> list[dict]:
+    """The views sent (docs/protocol.md), as a socket.io client receives them."""
+    return [m["custom"]["data"]["view"] for m in dispatcher.messages if m["custom"]]
 
 
 def run(action, dispatcher, tracker, domain):
@@ -171,3 +178,45 @@ def test_the_worst_of_several_pain_ratings_counts(dispatcher, tracker, domain):
     ents = [{"entity": "pain_level", "value": "2"}, {"entity": "pain_level", "value": "6"}]
     run(A.ActionDiscomfort(), dispatcher, tracker(C.DISCOMFORT, "two no six", ents, coach=state), domain)
     assert responses(dispatcher)[-1] == "utter_pain_severe"
+
+
+def test_every_turn_ends_with_the_view_of_the_session_it_left(dispatcher, tracker, domain):
+    """The heading of the page follows the coach: after "start" the view says it is choosing."""
+    run(A.ActionStartSession(), dispatcher, tracker(C.START_SESSION, "let's start"), domain)
+    assert not dispatcher.messages[-1]["response"] and dispatcher.messages[-1]["custom"]
+    assert views(dispatcher) == [{
+        "phase": M.CHOOSING, "question": None, "paused": False, "role": 0, "routine": None,
+        "variant": None, "step": None, "steps": None, "instruction": None, "actor": None,
+        "side": None, "hold": None}]
+
+
+def test_the_view_of_a_hold_is_the_step_as_spoken_and_the_running_timer(dispatcher, tracker, domain):
+    state = M.State(phase=M.ACTIVE, variant="wrist_pull", step=2).to_dict()
+    before = time.time()
+    run(A.ActionNextStep(), dispatcher, tracker(C.NEXT_STEP, "next", coach=state), domain)
+    step = next(m for m in dispatcher.messages if m["response"] == "utter_step")
+    [view] = views(dispatcher)
+    assert (view["phase"], view["variant"], view["step"], view["steps"]) == (
+        M.ACTIVE, "wrist_pull", step["number"], step["total"])
+    assert view["instruction"] == step["instruction"] and view["actor"] == "both"
+    assert view["routine"] == "wrist pull stretch" and view["side"] == "both"
+    hold = view["hold"]
+    assert {k: hold[k] for k in ("phase", "rep", "reps", "length", "remaining", "paused", "scale")} \
+        == {"phase": "hold", "rep": 1, "reps": 3, "length": 15, "remaining": 15, "paused": False,
+            "scale": 1.0}
+    assert before + 15 - 0.001 <= hold["due"] <= time.time() + 15 + 0.001
+
+
+@pytest.mark.parametrize("channel,sent", [("socketio", True), ("rest", False), ("cmdline", False),
+                                          (None, True)])
+def test_the_view_goes_to_clients_that_show_it_not_to_rest_answers(dispatcher, domain, channel, sent):
+    """A REST answer stays the list of what was said; a hold cue (no channel of its own after a
+    new Rasa session) gets the view, which only socket.io delivers."""
+    from rasa_sdk import Tracker
+
+    events = [{"event": "user", "text": "hi", "input_channel": channel}]
+    t = Tracker("test-user", {}, {"text": "hi", "intent": {"name": C.GREET}, "entities": []},
+                events, False, None, {}, "action_listen")
+    run(A.ActionGreet(), dispatcher, t, domain)
+    assert responses(dispatcher) == ["utter_greet"]
+    assert len(views(dispatcher)) == (1 if sent else 0)

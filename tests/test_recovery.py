@@ -42,7 +42,7 @@ def tracker(events, intent, text, coach=None):
 def run(act, trk):
     d = CollectingDispatcher()
     events = asyncio.run(act.run(d, trk, {}))
-    return [m["response"] for m in d.messages], events
+    return [m["response"] for m in d.messages if not m["custom"]], events
 
 
 # A hold running, its reminder set (as the coach leaves it after "next" on the wrist pull's step 3).

@@ -1,5 +1,5 @@
 // Stretch Coach page: microphone -> gateway (WebSocket, 16 kHz s16le), spoken replies <- gateway,
-// and what the coach's session looks like. Protocol: stretch_web/gateway.py.
+// and the coach's view of the session, shown as the coach sends it. Protocol: docs/protocol.md.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
@@ -39,15 +39,15 @@ let playCtx = null;         // playback
 let micCtx = null;          // capture, 16 kHz
 let playAt = 0;             // when the next audio block starts
 let playing = [];           // scheduled sources, stopped on flush
-let state = null;
-let stateAt = 0;
+let view = null;            // the coach's view of the session (docs/protocol.md), as last sent
+let viewAt = 0;             // performance.now() when it came: a running hold counts down from it
 let captured = 0;           // microphone samples so far (this page load)
 let kept = [];              // [first sample, PCM] of the last BACKLOG_S seconds
 let keptSamples = 0;
 let heardAt = 0;            // performance.now() of the last message from the gateway
 let downAt = 0;             // samples captured when the link last went down
 let stopping = false;       // STOP pressed, the gateway has not confirmed it yet: no coach audio
-let stopShown = false;      // PAUSED shown for STOP until the coach's state says paused
+let stopShown = false;      // PAUSED shown for STOP until the coach's view says paused
 let started = false;        // Start (or Tap to resume) pressed: sound and microphone on
 let STREAM = (self.crypto && crypto.randomUUID ? crypto.randomUUID()
   : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
@@ -187,7 +187,8 @@ function sendJSON(msg) {
 }
 
 function onMessage(m) {
-  note(m.type, m.type === 'caption' || m.type === 'speaking' ? { who: m.who, text: m.text } : {});
+  note(m.type, m.type === 'caption' || m.type === 'speaking' ? { who: m.who, text: m.text }
+    : m.type === 'view' ? { phase: m.view.phase } : {});
   switch (m.type) {
     case 'ready':
       ready = true;
@@ -207,7 +208,7 @@ function onMessage(m) {
       addCaption(m.who, m.text);
       if (m.who === 'coach' && coachDown) { showNotice(''); coachDown = false; } // it is back
       break;
-    case 'state': showState(m); break;
+    case 'view': showView(m.view); break;
     case 'flush': flush(); break;
     case 'stopped':  // after its flush, before the coach's answer (which plays)
       stopping = false;
@@ -320,21 +321,23 @@ function addCaption(who, text) {
 const ROLE = ['First partner stretches, second partner helps', 'Second partner stretches, first partner helps'];
 
 function showPaused() {
-  // The banner shows from the moment STOP is pressed (connected or not) until the coach's state
+  // The banner shows from the moment STOP is pressed (connected or not) until the coach's view
   // says otherwise.
-  const s = state || {};
-  if (s.paused) stopShown = false;
-  const paused = Boolean(s.paused) || stopShown;
+  const v = view || {};
+  if (v.paused) stopShown = false;
+  const paused = Boolean(v.paused) || stopShown;
   document.body.classList.toggle('is-paused', paused);
   $('paused').hidden = !paused;
-  $('paused-why').textContent = s.question === 'pain' && !stopShown
+  $('paused-why').textContent = v.question === 'pain' && !stopShown
     ? 'The coach asked: how bad is it, zero to ten?'
     : 'Partner, release. Say “resume” when you’re ready.';
 }
 
-function showState(s) {
-  state = s;
-  stateAt = performance.now();
+// The heading and the step follow the coach's view: its routine and step while one runs, else a
+// line for its phase (before a session, choosing a routine, after it).
+function showView(s) {
+  view = s;
+  viewAt = performance.now();
   showPaused();
   if (s.routine) {
     $('routine').textContent = s.routine;
@@ -352,14 +355,14 @@ function showState(s) {
     $('instruction').textContent = '';
     $('who').hidden = true;
   }
-  drawFigure($('figure'), s.figure);
+  drawFigure($('figure'), s.variant);
   $('hold').hidden = !s.hold;
 }
 
 function tick() {
-  const h = state && state.hold;
+  const h = view && view.hold;
   if (h) {
-    const gone = h.paused ? 0 : (performance.now() - stateAt) / 1000 / h.scale;
+    const gone = h.paused ? 0 : (performance.now() - viewAt) / 1000 / h.scale;
     const left = Math.max(0, h.remaining - gone);
     $('seconds').textContent = Math.ceil(left);
     $('ring').style.strokeDashoffset = String(RING * (1 - (h.length ? left / h.length : 0)));

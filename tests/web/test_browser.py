@@ -66,6 +66,7 @@ def test_spoken_session_shows_the_hold_and_the_pause(gateway, tmp_path):
     snaps = r["snapshots"]
 
     choosing = snaps["choosing"]
+    assert choosing["routine"] == "Pick a routine", "the heading follows the coach's view"
     assert any("start" in t.lower() for t in captions_of(choosing, "you")), choosing["captions"]
     assert captions_of(choosing, "coach"), "the coach's replies are captioned"
 
@@ -167,6 +168,15 @@ def test_without_a_microphone_the_page_says_so_and_typing_and_stop_work(gateway)
     refused = r["snapshots"]["refused"]
     assert "microphone is not available" in refused["notice"] and "STOP still works" in refused["notice"]
     assert refused["trace"]["sent"]["chunks"] == 0
+    typed = r["snapshots"]["typed"]
+    assert (typed["routine"], typed["step"]) == ("Pick a routine",
+                                                 "Kneeling, seated, standing, or wrist pull")
+    # the heading changed with the coach's own view of that turn, right behind its question
+    events = typed["trace"]["events"]
+    asked = next(i for i, e in enumerate(events) if e["type"] == "caption"
+                 and e["who"] == "coach" and e["text"].startswith(("Which routine", "Pick a routine")))
+    after = [e for e in events[asked + 1:] if e["type"] in ("caption", "view")]
+    assert after and after[0] == {**after[0], "type": "view", "phase": "choosing"}, after
     stopped = r["snapshots"]["stopped"]
     assert captions_of(stopped, "you")[-2:] == ["start", "STOP"]
     assert stopped["pausedVisible"] and "Partner, release" in stopped["pausedText"]

@@ -49,6 +49,11 @@ class Page:
         return [m for m in self.messages
                 if m["type"] == kind and all(m.get(k) == v for k, v in match.items())]
 
+    def views(self, **match: Any) -> list[dict]:
+        """The coach's views received (docs/protocol.md) whose fields match."""
+        return [m["view"] for m in self.of("view")
+                if all(m["view"].get(k) == v for k, v in match.items())]
+
     async def wait(self, cond, timeout: float = 30.0) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -73,7 +78,7 @@ async def page(http: aiohttp.ClientSession, gateway: Gateway, hello: Optional[di
 async def start_session(p: Page, why: str = "the session started") -> None:
     """Type "start" and wait until the coach asks which routine."""
     await p.send({"type": "text", "text": "start"})
-    assert await p.wait(lambda: p.of("state", phase="choosing")), why
+    assert await p.wait(lambda: p.views(phase="choosing")), why
 
 
 def run(coro) -> Any:
@@ -86,8 +91,6 @@ def test_hello_then_audio_replies_are_framed_with_their_rate(gateway):
             p = await page(http, gateway)
             ready = p.of("ready")[0]
             assert ready["resumed"] is False and len(ready["session"]) >= 8
-            assert await p.wait(lambda: p.of("state"))
-            assert p.of("state")[0]["phase"] == "idle"
             await p.send({"type": "text", "text": "start"})
             assert await p.wait(lambda: len(p.of("caption", who="coach")) >= 2)
             assert await p.wait(lambda: sum(len(a) for a in p.audio) > 20000)
@@ -95,7 +98,37 @@ def test_hello_then_audio_replies_are_framed_with_their_rate(gateway):
             assert len(rates) == 1 and 8000 <= rates.pop() <= 48000
             assert all((len(a) - 4) % 2 == 0 for a in p.audio), "whole 16-bit samples"
             assert p.of("caption", who="you", text="start", action="typed")
-            assert await p.wait(lambda: p.of("state", phase="choosing"))
+            assert await p.wait(lambda: p.views(phase="choosing"))
+    run(scenario())
+
+
+def test_the_coachs_view_comes_with_its_words_and_drives_the_heading(gateway):
+    """No view before the coach's first turn (the page shows its own "say start"); after "start"
+    the view says the coach is choosing a routine, right behind the words of that turn, so the
+    heading changes as the coach asks which routine. A reloaded page gets the last view."""
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            p = await page(http, gateway)
+            sid = p.of("ready")[0]["session"]
+            await asyncio.sleep(0.5)
+            assert not p.of("view"), "a new session has no view until the coach's first turn"
+            await start_session(p)
+            kinds = [(m["type"], m.get("who")) for m in p.messages
+                     if m["type"] in ("caption", "view")]
+            first_view = kinds.index(("view", None))
+            assert kinds[first_view - 2:first_view] == [("caption", "coach")] * 2, kinds
+            view = p.views()[0]
+            assert view["phase"] == "choosing" and view["routine"] is None and view["hold"] is None
+            await p.send({"type": "text", "text": "the seated one"})
+            assert await p.wait(lambda: p.views(phase="active"), 10)
+            step = p.views(phase="active")[-1]
+            assert step["routine"] and step["step"] == 1 and step["side"] == "right"
+            assert any(step["instruction"] in c["text"] for c in p.of("caption", who="coach"))
+            await p.ws.close()
+            q = await page(http, gateway, hello={**HELLO, "session": sid})
+            assert await q.wait(lambda: q.views(phase="active"), 5), "the last view, at once"
+            assert q.views()[-1]["instruction"] == step["instruction"]
+            await q.ws.close()
     run(scenario())
 
 
@@ -115,7 +148,7 @@ def test_safety_phrase_while_the_coach_speaks_flushes_the_page(gateway, tmp_path
             assert await p.wait(lambda: p.of("flush"), 10), "the page is told to stop"
             heard = p.of("caption", who="you")[-1]
             assert heard["action"] == "barge-in" and "ouch" in heard["text"].lower()
-            assert await p.wait(lambda: p.of("state", phase="paused"), 10)
+            assert await p.wait(lambda: p.views(phase="paused"), 10)
     run(scenario())
 
 
@@ -156,7 +189,7 @@ def test_stop_silences_and_pauses_the_coach_and_resume_goes_on(gateway):
             assert await p.wait(lambda: len(p.audio) >= 5), "the coach is speaking"
             await p.send({"type": "stop"})
             assert await p.wait(lambda: len(p.of("stopped")) == 2)
-            assert await p.wait(lambda: p.of("state", phase="paused"), 10), "paused, not ended"
+            assert await p.wait(lambda: p.views(phase="paused"), 10), "paused, not ended"
             kinds = [(m["type"], m.get("who"), m.get("text")) for m in p.messages]
             stopped = len(kinds) - 1 - kinds[::-1].index(("stopped", None, None))
             assert ("flush", None, None) in kinds[stopped - 3:stopped], "flushed, then stopped"
@@ -164,7 +197,7 @@ def test_stop_silences_and_pauses_the_coach_and_resume_goes_on(gateway):
             answer = [t for k, who, t in kinds[stopped:] if k == "caption" and who == "coach"]
             assert answer and "paused" in answer[0].lower(), "the coach's answer comes after"
             await p.send({"type": "text", "text": "resume"})
-            assert await p.wait(lambda: p.of("state", phase="choosing"), 10), "resumable"
+            assert await p.wait(lambda: p.views(phase="choosing")[1:], 10), "resumable"
     run(scenario())
 
 
@@ -181,7 +214,7 @@ def test_a_message_too_big_for_the_socket_closes_it_but_not_the_session(gateway)
             assert p.closed == 1009
             q = await page(http, gateway, hello={**HELLO, "session": sid})
             assert q.of("ready")[0]["resumed"] is True
-            assert await q.wait(lambda: q.of("state", phase="choosing")), "the session went on"
+            assert await q.wait(lambda: q.views(phase="choosing")), "the session went on"
     run(scenario())
 
 
@@ -258,7 +291,7 @@ def test_audio_kept_through_a_reconnect_is_resent_fast_and_heard_once(gateway, t
                 await asyncio.sleep(0.02)
             assert await q.wait(lambda: q.of("caption", who="you"), 30), "the word was heard"
             assert "ouch" in q.of("caption", who="you")[-1]["text"].lower()
-            assert await q.wait(lambda: q.of("state", phase="paused"), 10)
+            assert await q.wait(lambda: q.views(phase="paused"), 10)
             total = (len(pcm) + len(live)) // 2
 
             def row() -> dict:
@@ -287,7 +320,7 @@ def test_reconnect_resumes_the_session_and_closing_frees_it(gateway):
             assert q.of("ready")[0] == {"type": "ready", "session": sid, "resumed": True,
                                         "heard": 0}
             assert await q.wait(lambda: q.of("caption", who="you", text="start")), "captions back"
-            assert await q.wait(lambda: q.of("state", phase="choosing")), "state back"
+            assert await q.wait(lambda: q.views(phase="choosing")), "the view back"
             await q.ws.close()
             assert await q.wait(lambda: gateway.status()["sessions"] == before - 1,
                                 gateway.linger + 5), "freed after the linger time"
@@ -331,7 +364,7 @@ def test_what_is_typed_while_the_coach_is_down_is_kept_and_the_page_told(gateway
             p = await page(http, gateway)
             await start_session(p)
             await p.send({"type": "text", "text": "the seated one"})
-            assert await p.wait(lambda: p.of("state", phase="active"), 10)
+            assert await p.wait(lambda: p.views(phase="active"), 10)
             await asyncio.to_thread(stop_process, web_servers.rasa)
             await asyncio.sleep(2.0)  # socket.io sees the connection close
             await p.send({"type": "text", "text": "ouch that hurts"})
@@ -381,3 +414,28 @@ def test_a_second_page_with_the_same_session_takes_it_over(gateway):
             await second.send({"type": "ping", "t": 2})
             assert await second.wait(lambda: second.of("pong", t=2))
     run(scenario())
+
+
+def test_with_the_action_server_down_the_page_hears_the_safe_line_and_keeps_its_view(
+        gateway, web_servers):
+    """The fault policy answers "ouch" with its safe line and sends no view (the coach did not
+    run), so the page keeps the last one; back up, the coach catches up and its view follows."""
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            p = await page(http, gateway)
+            await start_session(p)
+            await asyncio.to_thread(web_servers.kill_actions)
+            views = len(p.of("view"))
+            await p.send({"type": "text", "text": "ouch that hurts"})
+            assert await p.wait(lambda: len(p.of("caption", who="coach")) > 2, 20)
+            await asyncio.sleep(1.0)
+            assert len(p.of("view")) == views, "no view without the coach"
+            await asyncio.to_thread(web_servers.start_actions)
+            await p.send({"type": "text", "text": "resume"})
+            assert await p.wait(lambda: p.views(phase="paused", question="pain"), 30), \
+                "back: the ouch applied first, the coach asks how bad"
+    try:
+        run(scenario())
+    finally:
+        if web_servers.actions is None or web_servers.actions.poll() is not None:
+            web_servers.start_actions()  # the other web tests need it

@@ -19,7 +19,8 @@ class StandIn:
 
     made: list["StandIn"] = []
 
-    def __init__(self, sid, rasa_url, recognizer, send, voice=None, start_s=0.2, close_s=0.3):
+    def __init__(self, sid, rasa_url, recognizer, send, voice=None, new=False, start_s=0.2,
+                 close_s=0.3):
         self.sid, self.send, self.start_s, self.close_s = sid, send, start_s, close_s
         self.closed = False
         self.detached_at = None

@@ -1,92 +1,109 @@
-"""What the page shows for a coach session (stretch_web.view): pure, no servers."""
+"""The coach's view on its way to the page, without servers: a page's session passes it on as the
+coach sent it and keeps the last one, aged to now for a page that comes back; the voice loop never
+says it; STOP pauses the coach when its phase is a session's, or not known yet."""
 
 from __future__ import annotations
 
 import pytest
 
-from stretch_coach.catalogue import default
 from stretch_coach.machine import State
+from stretch_coach.machine.view import view
 from stretch_coach.timing import Clock, HoldTimer
-from stretch_web.view import aged, view
+from stretch_voice.audio import pcm_to_wav_bytes
+from stretch_voice.tts import Speech, Synthesizer
+from stretch_web.page import PageSession
+from stretch_web.view import LastView, aged
 
 pytestmark = pytest.mark.web
 
 
-class FixedClock(Clock):
-    def __init__(self, real_now: float, scale: float = 1.0) -> None:
-        super().__init__(scale, real=lambda: real_now)
+class Ticks:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.t = 100.0
+
+    def __call__(self) -> float:
+        return self.t
 
 
-def test_no_session_is_idle_with_nothing_to_show():
-    v = view(None, FixedClock(0))
-    assert v["phase"] == "idle" and v["routine"] is None and v["hold"] is None
-    assert not v["paused"]
-
-
-@pytest.mark.parametrize("key", list(default().variants))
-def test_each_routine_shows_name_step_figure_and_who_acts(key):
-    variant = default()[key]
-    for i, step in enumerate(variant.steps):
-        state = State(phase="active", variant=key, step=i).to_dict()
-        v = view(state, FixedClock(0))
-        assert v["routine"] == variant.name and v["figure"] == key
-        assert (v["step"], v["steps"]) == (i + 1, len(variant.steps))
-        assert v["instruction"] == step.spoken(variant.sides[0])
-        assert v["actor"] == step.actor
-
-
-def test_second_pass_of_a_single_leg_routine_names_the_left_leg():
-    v = view(State(phase="active", variant="seated_single_leg", pass_index=1).to_dict(),
-             FixedClock(0))
-    assert v["side"] == "left" and "left leg" in v["instruction"]
-
-
-def test_running_hold_counts_down_in_coach_seconds():
-    timer = HoldTimer.start(100.0, 30, 2, 10, 5)
-    state = State(phase="active", variant="seated_single_leg", step=2,
-                  timer=timer.to_dict()).to_dict()
-    v = view(state, FixedClock(112.0))
-    assert v["hold"] == {"phase": "hold", "rep": 1, "reps": 2, "length": 30, "remaining": 18.0,
-                         "paused": False, "scale": 1.0}
-    scaled = view(state, FixedClock(5.6, scale=0.05))  # real 5.6 s = coach 112 s
-    assert scaled["hold"]["remaining"] == 18.0 and scaled["hold"]["scale"] == 0.05
-
-
-def test_paused_session_keeps_its_place_and_freezes_the_hold():
-    timer = HoldTimer.start(0.0, 15, 4, 10, 5)
-    timer.pause(6.0)
-    state = State(phase="paused", variant="standing_double_leg", step=2, question="pain",
-                  timer=timer.to_dict()).to_dict()
-    v = view(state, FixedClock(500.0))
-    assert v["paused"] and v["question"] == "pain" and v["routine"]
-    assert v["hold"]["paused"] and v["hold"]["remaining"] == 9.0
-
-
-def test_who_acts_in_each_step():
-    """Both people act in the steps where the partner pushes or pulls while you reach or hold."""
-    cat = default()
-
-    def who(key: str) -> list[str]:
-        return [view(State(phase="active", variant=key, step=i).to_dict(), FixedClock(0))["actor"]
-                for i in range(len(cat[key].steps))]
-
-    assert who("single_leg_kneeling") == ["partner", "you", "partner", "partner"]
-    assert who("seated_single_leg") == ["you", "you", "both"]
-    assert who("standing_double_leg") == ["you", "you", "both"]
-    assert who("wrist_pull") == ["you", "you", "both", "both"]
+def hold_view(real_now: float, scale: float = 0.05) -> dict:
+    """The view of the seated stretch's 30 s hold, started at coach time 0."""
+    timer = HoldTimer.start(0.0, 30, 2, 10, 5)
+    state = State(phase="active", variant="seated_single_leg", step=2, timer=timer.to_dict())
+    return view(state, Clock(scale, lambda: real_now))
 
 
 def test_a_view_sent_again_later_has_its_running_hold_aged():
-    timer = HoldTimer.start(0.0, 30, 2, 10, 5)
-    state = State(phase="active", variant="seated_single_leg", step=2,
-                  timer=timer.to_dict()).to_dict()
-    v = view(state, FixedClock(0.5, scale=0.05))  # coach 10 s into the hold: 20 s left
+    v = hold_view(0.5)  # coach 10 s into the hold: 20 s left
     assert v["hold"]["remaining"] == 20.0
     assert aged(v, 0.25)["hold"]["remaining"] == 15.0  # 0.25 real s = 5 coach s
     assert aged(v, 10)["hold"]["remaining"] == 0.0
     assert v["hold"]["remaining"] == 20.0  # the original is not changed
+    timer = HoldTimer.start(0.0, 30, 2, 10, 5)
     timer.pause(10.0)
     paused = view(State(phase="paused", variant="seated_single_leg", step=2,
-                        timer=timer.to_dict()).to_dict(), FixedClock(3.0, scale=0.05))
+                        timer=timer.to_dict()), Clock(0.05, lambda: 3.0))
     assert aged(paused, 5) == paused  # a paused hold does not run down
-    assert aged(view(None), 5) == view(None)
+    idle = view(State(), Clock(1.0, lambda: 0.0))
+    assert aged(idle, 5) == idle
+
+
+def test_the_last_view_is_kept_and_aged_from_when_it_came():
+    ticks = Ticks()
+    last = LastView(clock=ticks)
+    assert last.now() is None and last.phase is None, "nothing before the coach's first turn"
+    last.update(hold_view(0.5))
+    ticks.t += 0.5  # 10 coach seconds later
+    assert last.now()["hold"]["remaining"] == 10.0 and last.phase == "active"
+
+
+class Mute(Synthesizer):
+    """A voice that says everything as 10 ms of silence."""
+
+    def synthesize(self, text: str, speed: int = 0) -> Speech:
+        return Speech(text, pcm_to_wav_bytes(b"\0\0" * 220, self.sample_rate), 0.0, "mute")
+
+
+@pytest.fixture
+def page():
+    """A page's session, not connected (no servers), and what it sent to the page."""
+    sent: list = []
+    session = PageSession("test-page-1234", "http://127.0.0.1:9", None, sent.append, voice=Mute())
+    yield session, sent
+    session.speaker.close()
+
+
+def test_the_coachs_view_goes_to_the_page_as_sent_and_is_never_spoken(page):
+    session, sent = page
+    v = hold_view(0.5)
+    session.client.chat._on_bot({"view": v})   # as socket.io delivers it (docs/protocol.md)
+    assert sent == [{"type": "view", "view": v}]
+    assert session.client.heard == [] and not session.captions, "not said, not captioned"
+    sent.clear()
+    session.replay()
+    assert [m["type"] for m in sent] == ["view"] and sent[0]["view"]["routine"] == v["routine"]
+    assert sent[0]["view"]["hold"]["remaining"] <= 20.0
+
+
+def test_a_new_session_has_no_view_to_replay_and_the_coachs_words_are_captions(page):
+    session, sent = page
+    session.replay()
+    assert sent == []
+    session.client.chat._on_bot({"text": "Which routine first?"})
+    assert [(m["type"], m.get("text")) for m in sent][:1] == [("caption", "Which routine first?")]
+
+
+@pytest.mark.parametrize("new,phase,pauses", [
+    (True, None, False),          # a conversation the gateway just made: idle, STOP only silences
+    (False, None, True),          # a page back after its session closed: maybe mid-hold, pause
+    (False, "idle", False), (False, "ended", False),
+    (False, "choosing", True), (False, "active", True), (False, "paused", True),
+])
+def test_stop_pauses_the_coach_in_a_session_or_when_its_phase_is_not_known(page, new, phase,
+                                                                          pauses):
+    session, _sent = page
+    session.new = new
+    if phase is not None:
+        session.view.update({"phase": phase, "hold": None})
+    assert session.stop_pauses() is pauses
