@@ -3,14 +3,14 @@
 The coach itself (`stretch_coach.machine`) knows nothing of Rasa. Every action here has the same
 shape: turn the latest message into a machine event, run one transition, then speak the `Say`
 effects as domain responses, turn the timer effects into Rasa reminders, and send the clients
-that show the session the coach's view of it (a custom payload, docs/protocol.md).
+that show the session the coach's view of it (a custom payload, docs/protocol.md). The settings
+(time scale, session length) come from actions/settings.py.
 """
 
 from __future__ import annotations
 
 import abc
 import datetime as dt
-import os
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -30,17 +30,10 @@ from stretch_coach.machine.view import view
 from stretch_coach.timing import Clock
 
 from . import recovery
+from .settings import settings
 
 REMINDER_PREFIX = "hold_cue_"
 ACTION_LISTEN = "action_listen"
-# Start a new Rasa session once the current one holds this many events (about 15 turns; see
-# lab/bench/turn_cost.py). The coach's whole state is its slot, so old events carry nothing it needs.
-SESSION_EVENTS = 100
-
-
-def session_events() -> int:
-    """Events per Rasa session before a new one starts (STRETCH_SESSION_EVENTS; 0: never)."""
-    return int(os.environ.get("STRETCH_SESSION_EVENTS", SESSION_EVENTS))
 MIN_LEAD_SECONDS = 0.05  # a reminder is never set in the past: the scheduler could skip it
 SPOKEN_ONLY_CHANNELS = ("rest", "cmdline")
 """Channels whose answer is the list of what was said (the REST webhook, `rasa shell`): no view."""
@@ -105,7 +98,8 @@ class SessionAction(Action, abc.ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        clock = Clock()
+        config = settings()
+        clock = config.clock()
         state = machine.State.from_dict(tracker.get_slot(C.SLOT_COACH))
         state, replayed = self._catch_up(state, tracker, clock)
         if replayed is not None:
@@ -126,7 +120,7 @@ class SessionAction(Action, abc.ABC):
             # last, after what was said: the session as this turn left it
             dispatcher.utter_message(json_message=view_message(new_state, clock))
         events = [SlotSet(C.SLOT_COACH, new_state.to_dict()), *events]
-        if 0 < session_events() <= len(tracker.events):
+        if 0 < config.session_events <= len(tracker.events):
             # A new Rasa session from here, carrying the coach's slot: the tracker store then
             # loads only this session's events, so a turn costs the same at turn 500 as at 10.
             events = [SessionStarted(), *events, ActionExecuted(ACTION_LISTEN)]

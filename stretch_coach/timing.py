@@ -3,13 +3,11 @@
 All times are *coach seconds*: real seconds divided by the time scale (see `Clock`), so a 30 s hold
 lasts 3 real seconds with scale 0.1 while the coach still says "30 seconds". Cues are timed from
 when the hold started, never from when a reply was spoken, so a hold does not drift.
-No Rasa imports.
+No Rasa imports, and no clock or setting read here: the caller gives the scale and the clock.
 """
 
 from __future__ import annotations
 
-import os
-import time
 from dataclasses import asdict, dataclass
 from typing import Callable, Optional
 
@@ -22,11 +20,10 @@ NEXT_REP = "next_rep"  # rest over, hold again
 
 
 class Clock:
-    """Coach time = real time / scale. `STRETCH_TIME_SCALE=0.1` makes every hold ten times shorter."""
+    """Coach time = real time / scale: scale 0.1 makes every hold ten times shorter. ``real`` is
+    the caller's clock (Unix seconds), so the coach never reads one of its own."""
 
-    def __init__(self, scale: Optional[float] = None, real: Callable[[], float] = time.time):
-        if scale is None:
-            scale = float(os.environ.get("STRETCH_TIME_SCALE", "1") or 1)
+    def __init__(self, scale: float, real: Callable[[], float]):
         if scale <= 0:
             raise ValueError("time scale must be positive")
         self.scale = scale

@@ -167,7 +167,7 @@ def test_empty_slot_and_odd_entities_do_not_crash(dispatcher, tracker, domain):
 
 
 def test_reminder_is_never_set_in_the_past(dispatcher, tracker, domain):
-    ev = A.SessionAction._reminder("u", A.Clock(scale=1.0), due=0.0)
+    ev = A.SessionAction._reminder("u", A.Clock(1.0, time.time), due=0.0)
     assert isinstance(ev, dict) and ev["event"] == "reminder"
     assert dt.datetime.fromisoformat(ev["date_time"]) > dt.datetime.now() - dt.timedelta(seconds=1)
 
@@ -205,6 +205,32 @@ def test_the_view_of_a_hold_is_the_step_as_spoken_and_the_running_timer(dispatch
         == {"phase": "hold", "rep": 1, "reps": 3, "length": 15, "remaining": 15, "paused": False,
             "scale": 1.0}
     assert before + 15 - 0.001 <= hold["due"] <= time.time() + 15 + 0.001
+
+
+def test_the_time_scale_is_read_by_the_actions_and_given_to_the_coach(dispatcher, tracker, domain,
+                                                                      monkeypatch):
+    monkeypatch.setenv("STRETCH_TIME_SCALE", "0.1")
+    state = M.State(phase=M.ACTIVE, variant="wrist_pull", step=2).to_dict()
+    events = run(A.ActionNextStep(), dispatcher, tracker(C.NEXT_STEP, "next", coach=state), domain)
+    hold = views(dispatcher)[0]["hold"]
+    assert hold["scale"] == 0.1 and hold["remaining"] == 15    # coach seconds, as spoken
+    assert hold["due"] == pytest.approx(time.time() + 1.5, abs=0.5)  # real ones: 1.5 s
+    due = dt.datetime.fromisoformat(next(e for e in events if e["event"] == "reminder")["date_time"])
+    assert dt.timedelta(seconds=0.5) < due - dt.datetime.now() < dt.timedelta(seconds=1.5)  # warning
+
+
+@pytest.mark.parametrize("env,scale,events", [
+    ({}, 1.0, 100), ({"STRETCH_TIME_SCALE": "0.05", "STRETCH_SESSION_EVENTS": "0"}, 0.05, 0),
+    ({"STRETCH_TIME_SCALE": "0", "STRETCH_SESSION_EVENTS": "-3"}, 1.0, 100),   # not valid: defaults
+    ({"STRETCH_TIME_SCALE": "fast", "STRETCH_SESSION_EVENTS": "1.5"}, 1.0, 100),
+    ({"STRETCH_TIME_SCALE": " ", "STRETCH_SESSION_EVENTS": ""}, 1.0, 100),
+])
+def test_the_settings_come_from_the_environment_with_their_defaults(env, scale, events):
+    from actions.settings import settings
+
+    got = settings(env)
+    assert (got.time_scale, got.session_events) == (scale, events)
+    assert got.clock().scale == scale
 
 
 @pytest.mark.parametrize("channel,sent", [("socketio", True), ("rest", False), ("cmdline", False),

@@ -33,11 +33,13 @@ def test_clock_scales_real_time():
     assert clock.grace == pytest.approx(20.0)
 
 
-def test_clock_reads_the_scale_from_the_environment(monkeypatch):
-    monkeypatch.setenv("STRETCH_TIME_SCALE", "0.25")
-    assert Clock(real=FakeClock(1.0)).now() == pytest.approx(4.0)
+def test_clock_takes_its_scale_and_time_from_the_caller(monkeypatch):
+    monkeypatch.setenv("STRETCH_TIME_SCALE", "0.25")  # read by the actions, never by the coach
+    assert Clock(0.5, FakeClock(1.0)).now() == pytest.approx(2.0)
+    with pytest.raises(TypeError):
+        Clock()  # type: ignore[call-arg]
     with pytest.raises(ValueError):
-        Clock(scale=0)
+        Clock(0, FakeClock())
 
 
 def test_remaining_counts_down_and_never_goes_negative():
