@@ -6,9 +6,11 @@ recogniser and Piper voice as ``make voice`` (:mod:`stretch_voice`), one socket.
 with the coach per page, and streams the spoken replies back. Nothing here is imported by the
 coach or the other clients.
 
-Modules:
-    view     -- the last view the coach sent a session, aged to now for a reloaded page.
-    page     -- one page's voice session (the ``make voice`` wiring, the page as mic and speaker).
-    gateway  -- the aiohttp app: the page, its static files, and the WebSocket protocol.
-    server   -- ``python -m stretch_web``: options, HTTP and HTTPS listeners.
+Modules (the page's protocol: docs/protocol.md):
+    view        -- the last view the coach sent a session, aged to now for a reloaded page.
+    page        -- one page's voice session (the ``make voice`` wiring, the page as mic and speaker).
+    stream      -- a page's microphone stream across reconnects.
+    connection  -- one page's WebSocket: a handler per connection, a method per message kind.
+    gateway     -- the aiohttp app: the page, its static files, the sessions by id.
+    server      -- ``python -m stretch_web``: options, HTTP and HTTPS listeners.
 """
