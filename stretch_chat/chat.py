@@ -3,9 +3,11 @@
     python -m stretch_chat [--url http://localhost:5005] [--new]
 
 The session id is kept in `.chat_session` (or the file `STRETCH_SESSION_FILE` names: tests point it
-at a temp dir) so a restarted chat (or server) continues the same session. Type /quit to leave. When stdin is not a terminal (a script or test pipes lines in), each
-line waits for the coach's replies to settle before the next one is sent. The coach's view of the
-session (a custom payload for the page, docs/protocol.md) is never printed.
+at a temp dir) so a restarted chat (or server) continues the same session. Type /quit to leave.
+At a terminal the "You:" prompt comes after the coach's reply, and a cue pushed while it shows is
+printed above it. When stdin is not a terminal (a script or test pipes lines in), each line waits
+for the coach's replies to settle before the next one is sent. The coach's view of the session
+(a custom payload for the page, docs/protocol.md) is never printed.
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ import socketio
 SESSION_FILE = ".chat_session"
 OUTBOX = 50
 """Messages kept while the coach cannot be reached (the oldest go first past this)."""
+PROMPT = "You: "
+REPLY_QUIET = 0.4
+"""At a terminal, the prompt shows once the coach's reply has been followed by this many seconds
+with no further message (a turn's messages come within milliseconds of each other) ..."""
+REPLY_LIMIT = 5.0
+"""... or after this many seconds with no reply (a reply after that is printed above the prompt)."""
 
 
 def session_file() -> Path:
@@ -135,6 +143,58 @@ class Chat:
         self.sio.disconnect()
 
 
+class Console:
+    """A person at a terminal: each coach message on its own line, the "You:" prompt after it.
+
+    A message that comes while the prompt shows (a timed hold cue) clears the prompt's line, is
+    printed, and the prompt is shown again below it, so a message never follows the prompt."""
+
+    def __init__(self, out=sys.stdout, read: Callable[[], str] = input) -> None:
+        self.out, self.read = out, read
+        self._lock = threading.Lock()
+        self._prompting = False
+
+    def show(self, text: str) -> None:
+        with self._lock:
+            if self._prompting:
+                self.out.write("\r\033[K")  # back to the start of the prompt's line, cleared
+            self.out.write(f"Coach: {text}\n")
+            if self._prompting:
+                self.out.write(PROMPT)
+            self.out.flush()
+
+    def ask(self) -> str:
+        """Show the prompt and read a line (EOFError at the end of input)."""
+        with self._lock:
+            self.out.write(PROMPT)
+            self.out.flush()
+            self._prompting = True
+        try:
+            return self.read()
+        finally:
+            with self._lock:
+                self._prompting = False
+
+
+def converse(chat: Chat, console: Optional[Console]) -> None:
+    """Send each line to the coach until /quit or the end of input. With a console the prompt
+    comes after the coach's reply; piped lines are echoed and each waits for the replies."""
+    while True:
+        try:
+            line = console.ask() if console else input()
+        except EOFError:
+            break
+        if line.strip() in ("/quit", "/exit"):
+            break
+        if console is None:
+            print(f"{PROMPT}{line}", flush=True)
+        sent = chat.send(line)
+        if console is None:
+            chat.settle()
+        elif sent:
+            chat.settle(quiet=REPLY_QUIET, limit=REPLY_LIMIT)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url", default="http://localhost:5005")
@@ -143,34 +203,24 @@ def main(argv=None) -> int:
     ap.add_argument("--linger", type=float, default=0.0,
                     help="with piped input: seconds to keep listening for pushed cues at the end")
     args = ap.parse_args(argv)
-    chat = Chat(args.url, args.session or session_id(args.new), on_held=lambda _text: print(
-        "(The coach can't be reached right now; it gets this as soon as it is back.)",
-        file=sys.stderr, flush=True))
+    console = Console() if sys.stdin.isatty() else None
+    chat = Chat(args.url, args.session or session_id(args.new),
+                on_text=console.show if console else None, on_held=lambda _text: print(
+                    "(The coach can't be reached right now; it gets this as soon as it is back.)",
+                    file=sys.stderr, flush=True))
     try:
         chat.connect()
     except Exception as exc:  # noqa: BLE001 - tell the person, not a traceback
         print(f"Can't reach the coach at {args.url}: {exc}", file=sys.stderr)
         return 1
-    interactive = sys.stdin.isatty()
-    if interactive:
+    if console:
         print("Talk to your coach. Say 'start' to begin, /quit to leave.", flush=True)
     try:
-        while True:
-            try:
-                line = input("You: " if interactive else "")
-            except EOFError:
-                break
-            if line.strip() in ("/quit", "/exit"):
-                break
-            if not interactive:
-                print(f"You: {line}", flush=True)
-            chat.send(line)
-            if not interactive:
-                chat.settle()
+        converse(chat, console)
     except KeyboardInterrupt:
         pass
     finally:
-        if not interactive and args.linger:
+        if not console and args.linger:
             time.sleep(args.linger)
         chat.close()
     return 0
