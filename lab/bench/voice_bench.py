@@ -107,11 +107,11 @@ def voice_and_speed(voice: str, default: int) -> tuple[str, int]:
 
 def config(name: str) -> tuple[str, dict[str, Any]]:
     """``whisper``, with options after dashes: ``-nocache`` (Piper
-    synthesises every sentence instead of playing the set-up's recordings, as before them),
+    synthesises every sentence instead of playing the set-up's recordings),
     ``-specN`` (speculative recognition after N ms of silence instead of the session's default),
     ``-retryN`` (an unsure guess made again after N ms of silence, and kept), ``-beamN``
     (Whisper's beam width and n-best size instead of the recogniser's default), ``-carryfixed``
-    (webrtcvad carries speech on past Silero's in any noise: the rule before the carry check)."""
+    (webrtcvad carries speech on past Silero's in any noise: no carry check)."""
     base, *opts = name.split("-")
     if base != "whisper":
         raise SystemExit(f"unknown recogniser {name!r}")
