@@ -22,8 +22,8 @@ cluster:  ## like run, on two Rasa servers + action servers, PostgreSQL, Redis a
 test:  ## set up, then run every test: unit, actions, validation, stories, NLU floors, e2e, voice
 	scripts/test.sh
 
-test-fast:  ## only the pure tests (state machine, timing, lexicon, actions): seconds, no model
-	.venv/bin/python -m pytest -q tests/test_machine_*.py tests/test_timing.py tests/test_lexicon.py tests/test_actions.py
+test-fast:  ## only the pure tests (no server, model or audio): seconds
+	.venv/bin/python -m pytest -q -m pure
 
 validate:  ## rasa data validate
 	scripts/setup.sh && .venv/bin/rasa data validate

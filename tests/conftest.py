@@ -26,6 +26,24 @@ def fingerprint(paths=CHECKOUT_STATE) -> Dict[str, Any]:
     }
 
 
+SLOW_MARKERS = {"rasa", "e2e", "voice", "web"}
+
+
+SHARED_DATABASE = {"test_cluster.py", "test_store_down.py"}
+"""Test files that use the machine's PostgreSQL and Redis: never run at the same time."""
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that needs no server, model or audio is ``pure`` (``make test-fast``). For
+    ``pytest -n`` with ``--dist loadgroup``, a file's tests run in one worker (they share its
+    servers), and the files that share the database run in the same one."""
+    for item in items:
+        if not SLOW_MARKERS & {m.name for m in item.iter_markers()}:
+            item.add_marker(pytest.mark.pure)
+        name = item.path.name
+        item.add_marker(pytest.mark.xdist_group("database" if name in SHARED_DATABASE else name))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def own_state(tmp_path_factory):
     """Point STRETCH_DB and STRETCH_SESSION_FILE at a temp dir for the whole run: every server,

@@ -16,6 +16,8 @@ import yaml
 
 from lab import nlu_eval as E
 
+pytestmark = pytest.mark.rasa
+
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"
 

@@ -66,6 +66,7 @@ def test_every_patch_can_be_read_back():
     assert patched() == NONE
 
 
+@pytest.mark.rasa
 def test_importing_components_patches_nothing():
     code = ("import json, components.channels, components.fault_policy, components.stores, "
             "components.action_calls, components.event_types, components.rasa_patches\n"

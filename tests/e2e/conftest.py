@@ -12,10 +12,8 @@ import time
 import pytest
 import requests
 
-from lab.harness.servers import MODEL, Servers
+from lab.harness.servers import MODEL, Servers, free_ports
 
-RASA_PORT = 5105
-ACTIONS_PORT = 5155
 TIME_SCALE = "0.05"   # a 15 s hold lasts 0.75 s
 
 
@@ -23,7 +21,8 @@ TIME_SCALE = "0.05"   # a 15 s hold lasts 0.75 s
 def servers(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("no trained model: run scripts/setup.sh (make install) first")
-    s = Servers(tmp_path_factory.mktemp("servers"), RASA_PORT, ACTIONS_PORT, TIME_SCALE)
+    # free ports: with tests in parallel, each worker starts its own servers
+    s = Servers(tmp_path_factory.mktemp("servers"), *free_ports(2), TIME_SCALE)
     try:
         s.start()
         yield s

@@ -11,7 +11,7 @@ import pytest
 import requests
 import yaml
 
-from lab.harness.servers import ROOT, Servers
+from lab.harness.servers import ROOT, Servers, free_ports
 
 pytestmark = pytest.mark.e2e
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
@@ -33,7 +33,7 @@ would then depend on timing. Recovery from a cue is the same code (actions/recov
 @pytest.fixture(scope="module")
 def own_servers(tmp_path_factory):
     """Servers of this module's own: the test kills their action server."""
-    s = Servers(tmp_path_factory.mktemp("fault-servers"), 5107, 5157, SLOW_HOLDS)
+    s = Servers(tmp_path_factory.mktemp("fault-servers"), *free_ports(2), SLOW_HOLDS)
     try:
         yield s.start()
     finally:

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from conftest import TIME_SCALE
-from lab.harness.servers import Servers
+from lab.harness.servers import Servers, free_ports
 from test_socketio_holds import SocketUser, first, start_seated_hold
 
 pytestmark = pytest.mark.e2e
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def rolling_servers(tmp_path_factory):
-    s = Servers(tmp_path_factory.mktemp("rolling-servers"), 5108, 5158, TIME_SCALE)
+    s = Servers(tmp_path_factory.mktemp("rolling-servers"), *free_ports(2), TIME_SCALE)
     s.env["STRETCH_SESSION_EVENTS"] = "10"
     try:
         yield s.start()
