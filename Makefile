@@ -16,7 +16,7 @@ voice:  ## like run, but talk: microphone in, spoken replies out (VOICE_ARGS="--
 web:  ## like run, but serve the page at http://127.0.0.1:8080/ (WEB_PORT=...; HTTPS on 8443 for phones)
 	scripts/run.sh web $(WEB_ARGS)
 
-cluster:  ## like run, on two Rasa servers + action servers, PostgreSQL, Redis and HAProxy (see README)
+cluster:  ## like run, on two Rasa servers + action servers, PostgreSQL, Redis and HAProxy (docs/cluster.md)
 	scripts/cluster.sh chat $(CHAT_ARGS)
 
 test:  ## set up, then run every test: unit, actions, validation, stories, NLU floors, e2e, voice

@@ -43,6 +43,13 @@ INTENTS: tuple[str, ...] = (
 # Requests that must work in every state and beat everything else.
 SAFETY_INTENTS: tuple[str, ...] = (DISCOMFORT, TOO_MUCH_PRESSURE, STOP_SESSION, PAUSE)
 
+# Intents that move the session or the pressure on: a safety request heard as one of these is the
+# dangerous miss, which the voice benchmark and the voice tests count apart.
+MOVING_INTENTS: tuple[str, ...] = (
+    START_SESSION, CHOOSE_VARIANT, NEXT_STEP, PREVIOUS_STEP, SWITCH_LEGS, SWITCH_ROLES, HARDER,
+    RESUME, HOLD_LONGER, AFFIRM,
+)
+
 # Rasa's own intents.
 NLU_FALLBACK = "nlu_fallback"
 EXTERNAL_HOLD_CUE = "EXTERNAL_hold_cue"

@@ -67,7 +67,7 @@ STOP_WORDS = frozenset({"stop", "pause"})
 NEGATIONS = frozenset({"don't", "dont", "not", "never", "un", "no"})
 
 DEFAULT_FLOOR = 0.2
-NET_INTENTS = (C.DISCOMFORT, C.TOO_MUCH_PRESSURE, C.STOP_SESSION, C.PAUSE)
+NET_INTENTS = C.SAFETY_INTENTS
 
 
 EXCLAMATION = "exclamation"  # the whole utterance is "Oh!", "Ah.", "Oh no": maybe pain, so ask

@@ -184,7 +184,7 @@ def main() -> int:
             if not pages:
                 continue
             gateway = Gateway(servers.url, work, free_port(), linger=8,
-                              extra=["--speech-cache", cache], token=servers.token)
+                              extra=["--speech-cache", cache])
             try:
                 rows += rounds(gateway.url, label, pages, wav, ends, listen_ms, work)
             finally:

@@ -153,20 +153,16 @@ class Servers:
 
 
 class Gateway:
-    """``python -m stretch_web`` on ``port``, talking to the Rasa server at ``rasa_url``; its log
-    goes to ``workdir``. ``token``: Rasa's HTTP API token (the tracker the page shows);
-    ``extra``: more command-line arguments (``--speech-cache none``, ``--cert`` ...)."""
+    """``python -m stretch_web`` on ``port``, talking to the Rasa server at ``rasa_url`` over
+    socket.io (it needs no API token); its log goes to ``workdir``. ``extra``: more command-line
+    arguments (``--speech-cache none``, ``--cert`` ...)."""
 
     def __init__(self, rasa_url: str, workdir: Path, port: int, linger: float,
-                 extra: Sequence[str] = (), token: Optional[str] = None,
-                 time_scale: str = "1") -> None:
+                 extra: Sequence[str] = ()) -> None:
         self.port, self.linger = port, linger
         self.url = f"http://127.0.0.1:{port}/"
         self.log = Path(workdir) / f"gateway-{port}.log"
-        env = {**os.environ, "STRETCH_TIME_SCALE": time_scale,
-               "TF_CPP_MIN_LOG_LEVEL": "3"}
-        if token:
-            env["STRETCH_API_TOKEN"] = token
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
         self.proc: Optional[subprocess.Popen] = subprocess.Popen(
             [sys.executable, "-m", "stretch_web", "--url", rasa_url, "--port", str(port),
              "--linger", str(linger), "-v", *extra],

@@ -10,7 +10,8 @@ handler first checks the open question (a pain rating), so nothing skips past it
 
 The package: `state` (phases, events, effects, `State`), `turn` (`_Turn`, one transition's working
 copy), `session` (session, movement and conversation handlers), `safety` (intensity, safety, pain,
-pause and hold handlers), and here the table and `step`.
+pause and hold handlers), `view` (what the page shows, from the state), and here the table and
+`step`.
 """
 
 from __future__ import annotations

@@ -43,9 +43,7 @@ VOICES = ("en-us", "en-us+f2", "flite:slt", "piper")
 NOISE = {"clean": None, "noisy": 15.0}  # sox pink noise, dB SNR
 NOT_A_COMMAND = {contract.OUT_OF_SCOPE, contract.NLU_FALLBACK}
 # Intents that move the session on: a safety phrase or stray speech must never become one.
-MOVING_ON = {contract.NEXT_STEP, contract.PREVIOUS_STEP, contract.SWITCH_LEGS,
-             contract.SWITCH_ROLES, contract.HARDER, contract.START_SESSION,
-             contract.CHOOSE_VARIANT, contract.RESUME, contract.HOLD_LONGER}
+MOVING_ON = set(contract.MOVING_INTENTS)
 # Floors, not targets. Issue 11 asks for every safety phrase as a safety intent and no out-of-scope
 # speech taken for a command. Measured 2026-11-30 (Whisper tiny.en with the safety ear, these
 # voices; Piper clips are repeatable, the NLU model varies from one training to the next): 198-199

@@ -23,8 +23,7 @@ def web_servers(tmp_path_factory):
 @pytest.fixture(scope="module")
 def gateway(web_servers, tmp_path_factory, request):
     port = free_port()
-    g = Gateway(web_servers.url, tmp_path_factory.mktemp("gateway"), port, linger=8.0,
-                token=web_servers.token, time_scale=TIME_SCALE)
+    g = Gateway(web_servers.url, tmp_path_factory.mktemp("gateway"), port, linger=8.0)
     try:
         yield g
     finally:

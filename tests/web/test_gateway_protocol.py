@@ -336,7 +336,7 @@ def test_https_serves_the_page_with_a_self_signed_certificate(web_servers, tmp_p
     https, port = free_ports(2)
     g = Gateway(web_servers.url, tmp_path, port, linger=1.0,
                 extra=["--cert", str(cert), "--key", str(key), "--https-host", "127.0.0.1",
-                       "--https-port", str(https)], token=web_servers.token)
+                       "--https-port", str(https)])
     try:
         r = requests.get(f"https://127.0.0.1:{https}/", verify=str(cert), timeout=10)
         assert r.ok and "Stretch Coach" in r.text
