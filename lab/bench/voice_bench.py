@@ -4,31 +4,27 @@ the shipped loop and variants of it (``--recognizers``) side by side in one run.
     .venv/bin/python -m lab.bench.voice_bench            # the full run, ~60 min
     .venv/bin/python -m lab.bench.voice_bench --voices piper@140 --conditions clean
 
-Per loop x voice x condition (clean; noisy = sox pink noise at 15 dB SNR; loud = 8 dB):
-every phrase of lab/bench/voice_set.yml is synthesised (espeak-ng, flite or the Piper voice at a
-given rate: ``piper@190``; 0.3 s lead-in) and played into a
-:class:`stretch_voice.session.VoiceSession` at real-time pace, as a microphone would deliver it,
-followed by 0.6 s of room noise (the noise runs through the lead-in and the pause after the
-speech, as a fan or traffic would). The session finds the end of speech (the VAD), transcribes
-it, sends the text over socket.io to a real Rasa server + action server started here (ports
-5405/5455, their own SQLite store, holds scaled x100 so that no timed cue lands inside the
-measurement), and speaks the first reply (Piper: the set-up's recording of the sentence,
-``build/speech/``, or synthesis if it has none; ``whisper-nocache`` always synthesises) and hands
-it to the player (a null device:
-a sound card would add its output buffer, ~10-50 ms).
+Per loop x voice x condition, every phrase of lab/bench/voice_set.yml is synthesised
+(espeak-ng, flite or the Piper voice at a given rate: ``piper@190``) and played into a
+:class:`stretch_voice.session.VoiceSession`, in real time as a microphone delivers it (or, with
+``--pace fast``, as fast as the loop takes it: the same transcripts, no latency). Conditions
+(lab/room.py): clean; noisy and loud (sox pink noise at 15 and 8 dB SNR, additive only);
+living and gym (pyroomacoustics rooms, RT60 ~0.36 and ~0.8 s, the phone 1.2 and 2 m away); tv15,
+tv10, tv5 (the living room with a TV talking on 15, 10, 5 dB below the speaker, through the
+clip and 2 s after it); phone (the living room through a phone's auto-gain, noise suppression
+and a clipped shout for safety phrases); styles (fast, quiet, drawn-out or loud speech). The
+session finds the end of speech, transcribes it, sends the text over socket.io to a real Rasa
+server + action server started here (ports 5405/5455, holds scaled x100), and speaks the first
+reply into a null player.
 
-Reported per loop:
-* intent accuracy on commands: the intent the server's NLU gives the transcript
-  (``/model/parse``, outside the timed path) equals the expected intent; unclear = wrong;
-* safety recall: a safety phrase ends up as its expected safety intent; any safety intent
-  (stop vs pause) counts separately as "handled safely";
-* false commands on out-of-scope speech: parsed as neither out_of_scope nor nlu_fallback;
-* latency, end of speech -> first reply audio: the end of speech is where the synthetic audio ends
-  (known exactly), the first reply audio is when its first block is handed to the player. Median,
-  p95; and the parts (end of turn, recognition, socket.io turn, synthesis);
-* the voice process's memory (RSS) and the recogniser's load time.
-The voices are not the ones the tests use (tests/e2e/test_voice_e2e.py), except Piper's Joe, the
-only Piper voice installed. Results go to stdout and results/voice_bench.json.
+Reported per loop and condition (``rates``): commands right; safety phrase -> its own safety
+intent, -> any safety intent, and never -> a command that moves the session on (``contract.MOVING_INTENTS``: the
+dangerous miss); out-of-scope and partner talk -> not a command and not a moving command;
+non-safety speech -> no safety intent (a needless pause); commands and safety phrases answered
+(a turn ended and the coach replied, TV or not); in real time, end of speech -> first reply
+audio (median, p95) and its parts; memory. The voices are not the tests' (tests/e2e/
+test_voice_e2e.py) except Piper's Joe, the only Piper voice installed; the TV voices are
+neither. Results go to stdout and results/voice_bench.json.
 """
 
 from __future__ import annotations
@@ -46,6 +42,7 @@ import requests
 import yaml
 
 from lab.speech import synthesize
+from lab import room
 from lab.harness.servers import Servers
 from lab.phrases import iter_nlu_examples, normalize
 from lab.stats import median_p95
@@ -64,33 +61,63 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SET = ROOT / "lab" / "bench" / "voice_set.yml"
 BENCH_VOICES = ("en-us+m3", "en-us+f4", "flite:rms", "flite:awb", "piper@140", "piper@190")
-CONDITIONS = {"clean": None, "noisy": 15.0, "loud": 8.0}
+NOISE_ONLY = {"clean": None, "noisy": 15.0, "loud": 8.0}
+"""Additive noise only, the speech played straight in: comparable with the older records."""
 NOT_COMMANDS = {contract.OUT_OF_SCOPE, contract.NLU_FALLBACK, None}
+MOVING = set(contract.MOVING_INTENTS)
+"""A safety phrase taken for one of these is the dangerous miss."""
 LEAD_S, TAIL_S = 0.3, 0.6
+TV_TAIL_S = 2.0
+"""With a TV talking, the clip goes on this long after the speech: the turn must end meanwhile."""
 
 
 def load_set(path: Path = SET) -> dict[str, list]:
     data = yaml.safe_load(path.read_text())
     commands = {normalize(t) for i, t in iter_nlu_examples() if i != contract.OUT_OF_SCOPE}
+    examples = {normalize(t) for _, t in iter_nlu_examples()}
     leaked = [p for p in data["out_of_grammar"] if normalize(p) in commands]
+    leaked += [p for p in data.get("partner_talk", []) if normalize(p) in examples]
     if leaked:
-        raise SystemExit(f"out-of-grammar phrases are command examples in the NLU data: {leaked}")
+        raise SystemExit(f"held-out phrases are examples in the NLU data: {leaked}")
     return data
 
 
 def set_items(data: dict[str, list]) -> list[tuple[str, Optional[str], str]]:
-    """(phrase, expected intent or None, kind: command / safety / oog) for every phrase of the set."""
+    """(phrase, expected intent or None, kind: command / safety / oog / partner) for every
+    phrase of the set."""
     return ([(p, i, "command") for p, i in data["commands"]]
             + [(p, i, "safety") for p, i in data["safety"]]
-            + [(p, None, "oog") for p in data["out_of_grammar"]])
+            + [(p, None, "oog") for p in data["out_of_grammar"]]
+            + [(p, None, "partner") for p in data.get("partner_talk", [])])
 
 
-def bench_clip(phrase: str, voice: str, speed: int, cond: str) -> bytes:
-    """The phrase as the benchmark plays it: room noise before, during and after the speech
-    (``LEAD_S`` before, ``TAIL_S`` after), as in a real room."""
-    clip = synthesize(phrase, voice, speed, snr_db=CONDITIONS[cond], noise="sox-pink",
-                      pad_s=LEAD_S + TAIL_S)
-    return clip.pcm[int(TAIL_S * SAMPLE_RATE) * 2:]
+def bench_clip(phrase: str, voice: str, speed: int, cond: str, kind: str = "command"
+               ) -> tuple[bytes, float]:
+    """The phrase as the benchmark plays it, and the seconds of room after the speech: room
+    noise (or a room, a TV, the phone's path) before, during and after the speech."""
+    if cond in NOISE_ONLY:
+        clip = synthesize(phrase, voice, speed, snr_db=NOISE_ONLY[cond], noise="sox-pink",
+                          pad_s=LEAD_S + TAIL_S)
+        return clip.pcm[int(TAIL_S * SAMPLE_RATE) * 2:], LEAD_S + TAIL_S
+    how = room.CONDITIONS[cond]
+    tail = TV_TAIL_S if how.tv_db is not None else LEAD_S + TAIL_S
+    return room.render(phrase, voice, speed, how, lead_s=LEAD_S, tail_s=tail,
+                       safety=kind == "safety"), tail
+
+
+def verdicts(kind: str, expected: Optional[str], intent: Optional[str]) -> dict[str, bool]:
+    """The tallies one heard phrase counts in (name -> whether it went right)."""
+    safety_intent = intent in contract.SAFETY_INTENTS
+    if kind == "safety":
+        return {"safety_recall": intent == expected, "safety_handled": safety_intent,
+                "safety_not_moved_on": intent not in MOVING}
+    out = {"not_needless_pause": not safety_intent}
+    if kind == "command":
+        out["command_accuracy"] = intent == expected
+    else:
+        out[f"{kind}_not_command"] = intent in NOT_COMMANDS
+        out[f"{kind}_not_moved_on"] = intent not in MOVING
+    return out
 
 
 def rss_mb() -> float:
@@ -109,7 +136,8 @@ def config(name: str) -> tuple[str, dict[str, Any]]:
     """``whisper``, with options after dashes: ``-nocache`` (Piper
     synthesises every sentence instead of playing the set-up's recordings),
     ``-specN`` (speculative recognition after N ms of silence instead of the session's default),
-    ``-retryN`` (an unsure guess made again after N ms of silence, and kept), ``-beamN``
+    ``-nodetector`` (no trained safety detector), ``-gate`` / ``-nogate`` (the foreground gate
+    on or off), ``-retryN`` (an unsure guess made again after N ms of silence, and kept), ``-beamN``
     (Whisper's beam width and n-best size instead of the recogniser's default), ``-carryfixed``
     (webrtcvad carries speech on past Silero's in any noise: no carry check)."""
     base, *opts = name.split("-")
@@ -122,6 +150,10 @@ def config(name: str) -> tuple[str, dict[str, Any]]:
             out["voice"] = "piper"
         elif opt == "carryfixed":
             out["detector"]["carry_check"] = 0
+        elif opt == "nodetector":
+            out["recognizer"]["safety_detector"] = False
+        elif opt in ("gate", "nogate"):
+            out["detector"]["foreground"] = opt == "gate"
         elif opt.startswith("spec") and opt[4:].isdigit():
             out["session"]["speculate_ms"] = int(opt[4:])
         elif opt.startswith("retry") and opt[5:].isdigit():
@@ -145,14 +177,18 @@ class Run(VoiceClient):
                          **options["session"])
         self.connect()
 
-    def hear(self, pcm: bytes, tail_s: float) -> tuple[Any, float]:
-        """Play ``pcm`` (lead-in + speech + ``tail_s`` of room) in real time; return the turn
-        and the clock time at which the speech ended."""
+    def hear(self, pcm: bytes, tail_s: float, fast: bool = False) -> tuple[Any, float]:
+        """Play ``pcm`` (lead-in + speech + ``tail_s`` of room) in real time, or as fast as the
+        loop takes it; return the turn and the clock time at which the speech ended."""
         n_before = len(self.session.turns)
         t0 = time.monotonic()
         speech_end_offset = len(pcm) / (2 * SAMPLE_RATE) - tail_s
-        feed_realtime(self.session, pcm)
-        deadline = time.monotonic() + 3.0
+        if fast:
+            self.session.feed(pcm)
+        else:
+            feed_realtime(self.session, pcm)
+        # no turn by the end of the clip: none is coming, so nothing to wait for
+        deadline = time.monotonic() + (3.0 if self.session.turns[n_before:] else 0.0)
         while time.monotonic() < deadline:  # wait for the reply audio (or no reply at all)
             turns = self.session.turns[n_before:]
             if turns and (turns[-1].sent is None or turns[-1].first_audio is not None):
@@ -165,10 +201,24 @@ class Run(VoiceClient):
         return (turns[-1] if turns else None), t0 + speech_end_offset
 
 
+def record_latency(turn: Any, speech_end: float, cond: str, latency: dict, parts: dict) -> None:
+    """End of speech -> first reply audio of one turn, and its parts."""
+    latency[cond].append((turn.first_audio - speech_end) * 1000)
+    parts["endpoint_ms"].append((turn.endpoint - speech_end) * 1000)
+    parts["recognition_ms"].append(turn.recognition_ms)
+    if turn.first_reply is not None and turn.sent is not None:
+        parts["reply_ms"].append((turn.first_reply - turn.sent) * 1000)
+        parts["synth_to_audio_ms"].append((turn.first_audio - turn.first_reply) * 1000)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--voices", nargs="+", default=list(BENCH_VOICES))
-    ap.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=list(CONDITIONS))
+    ap.add_argument("--conditions", nargs="+", default=list(room.CONDITIONS),
+                    choices=list(room.CONDITIONS))
+    ap.add_argument("--pace", default="realtime", choices=["realtime", "fast"],
+                    help="fast: feed the audio as fast as the loop takes it (same transcripts and "
+                         "intents, no latency figures)")
     ap.add_argument("--speed", type=int, default=160)
     ap.add_argument("--vad", type=int, default=VAD_AGGRESSIVENESS, choices=[0, 1, 2, 3],
                     help="webrtcvad aggressiveness")
@@ -242,51 +292,39 @@ def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
             run = Run(servers.url, recognizer, f"{name}-{voice}-{cond}", args.vad,
                       args.vad_engine, config(name)[1])
             for phrase, expected, kind in items:
-                turn, speech_end = run.hear(bench_clip(phrase, voice, speed, cond),
-                                            LEAD_S + TAIL_S)
+                pcm, tail = bench_clip(phrase, voice, speed, cond, kind)
+                turn, speech_end = run.hear(pcm, tail, fast=args.pace == "fast")
                 heard = turn.transcript if turn is not None else ""
                 intent = (requests.post(parse, json={"text": heard}, params=servers.auth, timeout=10)
                           .json()["intent"]["name"] if heard else None)
-                if kind == "oog":
-                    ok = intent in NOT_COMMANDS
-                    tally(f"oog_not_command/{cond}", ok)
-                elif kind == "safety":
-                    ok = intent == expected
-                    tally(f"safety_recall/{cond}", ok)
-                    tally(f"safety_handled/{cond}", intent in contract.SAFETY_INTENTS)
-                else:
-                    ok = intent == expected
-                    tally(f"command_accuracy/{cond}", ok)
-                    tally(f"false_safety/{cond}", intent in contract.SAFETY_INTENTS
-                          and expected not in contract.SAFETY_INTENTS)
-                if turn is not None and turn.first_audio is not None and kind != "oog":
-                    latency_ms = (turn.first_audio - speech_end) * 1000
-                    endpoint_ms = (turn.endpoint - speech_end) * 1000
-                    latency[cond].append(latency_ms)
-                    parts["endpoint_ms"].append(endpoint_ms)
-                    parts["recognition_ms"].append(turn.recognition_ms)
-                    if turn.first_reply is not None and turn.sent is not None:
-                        parts["reply_ms"].append((turn.first_reply - turn.sent) * 1000)
-                        parts["synth_to_audio_ms"].append(
-                            (turn.first_audio - turn.first_reply) * 1000)
-                    tally(f"early_end/{cond}", turn.early)
+                checks = verdicts(kind, expected, intent)
+                if kind in ("command", "safety"):
+                    checks["answered"] = turn is not None and turn.first_reply is not None
+                for key, ok in checks.items():
+                    tally(f"{key}/{cond}", ok)
+                ok = all(checks.values())
+                if turn is not None and turn.first_audio is not None and kind in ("command", "safety") \
+                        and args.pace == "realtime":
+                    record_latency(turn, speech_end, cond, latency, parts)
                     turns.append({"voice": voice_name, "cond": cond, "said": phrase,
-                                  "latency_ms": round(latency_ms), "endpoint_ms": round(endpoint_ms),
+                                  "latency_ms": round((turn.first_audio - speech_end) * 1000),
                                   "recognition_ms": round(turn.recognition_ms),
                                   "early": turn.early, "retried": turn.retried})
                 if not ok:
                     misses.append({"said": phrase, "voice": voice_name, "cond": cond,
-                                   "heard": heard, "intent": intent,
+                                   "heard": heard, "intent": intent, "kind": kind,
+                                   "failed": [k for k, v in checks.items() if not v],
                                    "expected": expected or "not a command"})
-                print(f"{name:7s} {'ok ' if ok else 'MISS'} {voice_name:12s} {cond:5s} "
-                      f"{phrase!r:36} -> "
-                      f"{heard!r} {intent}", flush=True)
+                print(f"{name:7s} {'ok ' if ok else 'MISS'} {voice_name:12s} {cond:6s} "
+                      f"{phrase!r:36} -> {heard!r} {intent}", flush=True)
             run.close()
     return {
         "voices": args.voices, "conditions": args.conditions, "vad": args.vad,
         "vad_engine": args.vad_engine,
-        "noise": "sox pink; noisy 15 dB SNR, loud 8 dB",
-        "phrases": {k: sum(1 for i in items if i[2] == k) for k in ("command", "safety", "oog")},
+        "pace": args.pace,
+        "conditions_made": {c: str(room.CONDITIONS[c]) for c in args.conditions},
+        "phrases": {k: sum(1 for i in items if i[2] == k)
+                    for k in ("command", "safety", "oog", "partner")},
         "rates": {k: {"ok": v[0], "n": v[1], "rate": round(v[0] / v[1], 3)}
                   for k, v in sorted(counts.items())},
         "latency_ms": {c: median_p95(v) for c, v in latency.items()},
