@@ -19,8 +19,9 @@ tokenizer; we call ``ctranslate2.models.Whisper`` directly because an utterance 
   ("Out." vs "Ouch.", "Be soft." vs "Ease off."), and it scores within
   :attr:`RecognizerConfig.safety_margin` of the best, the safety hypothesis wins. Otherwise a
   second look forces each short safety phrase onto the audio (``Whisper.align``) and takes it if
-  it fits nearly as well as the transcript ("Pause." for "Wrist."). A missed pain report costs
-  more than a needless pause.
+  it fits nearly as well as the transcript ("Pause." for "Wrist."). Last, a detector trained for
+  our safety phrases reads the encoder output (:mod:`.safety_detector`) and, when it hears one,
+  the transcript becomes that phrase. A missed pain report costs more than a needless pause.
 
 The transcript is text for the NLU, like typed text: this module decides nothing about intents.
 Nothing here imports Rasa or the coach's dialogue code. Audio: 16 kHz mono signed 16-bit PCM.
@@ -113,6 +114,8 @@ class RecognizerConfig:
     over the window's padding was most of its cost. At 2.0 every tuning clip gets the same intent
     as over the whole window; at 0.5 some commands became safety ("Harder." -> "It hurts.").
     Measured with lab/experiments/recognizer_ab.py (docs/voice_bench.md)."""
+    safety_detector: bool = True
+    """Whether the trained safety detector has the last look (see :mod:`.safety_detector`)."""
     cpu_threads: int = 2
     tokens_per_second: int = 6
     """Decoding is cut at 10 + 6 tokens per second of audio: commands are short, and a cap
@@ -201,6 +204,11 @@ class Recognizer:
                          EXPECT_ROUTINE: self._prompt(ROUTINE_PROMPT)}
         self._lock = threading.Lock()
         self._frames = self.config.window_s * 100  # mel frames: 100 a second
+        self._detector = None
+        if self.config.safety_detector:
+            from .safety_detector import SafetyDetector
+
+            self._detector = SafetyDetector()
         self.transcribe(np.zeros(SAMPLE_RATE // 2, dtype="<i2").tobytes())  # warm up (1st call
         self.load_ms = (time.perf_counter() - t0) * 1000                    # is ~3x slower)
 
@@ -225,6 +233,10 @@ class Recognizer:
             text, best = hyps[0]
             safe = is_safety_text(text)
             heard = None if safe else self._safety_ear(self._heard_part(encoded, pcm), hyps)
+            if not safe and heard is None and self._detector is not None:
+                verdict = self._detector.read(np.array(encoded), len(pcm) / (2 * SAMPLE_RATE))
+                if verdict.phrase is not None:
+                    heard = (verdict.phrase, best, "detector")
         ms = (time.perf_counter() - t0) * 1000
         if heard is not None:
             return Transcript(heard[0], True, heard[1], no_speech, ms, source=heard[2])
@@ -238,6 +250,11 @@ class Recognizer:
         if expect == EXPECT_RATING and number is not None:
             return Transcript(f"{number}.", False, best, no_speech, ms, source="rating-soundalike")
         return Transcript(text, False, best, no_speech, ms)
+
+    def encoder_output(self, pcm: bytes) -> np.ndarray:
+        """Whisper's encoder output for ``pcm`` (1, positions, channels), as transcribe sees it."""
+        with self._lock:
+            return np.array(self._wm.model.encode(self._features(pcm)))
 
     def _decode(self, pcm: bytes, prompt: list[int]
                 ) -> tuple[object, list[tuple[str, float]], float]:
