@@ -18,6 +18,7 @@ from typing import Deque, Iterable, Iterator, List, Optional, Union
 
 from . import SAMPLE_RATE, SAMPLE_WIDTH
 from .audio import PathOrBytes, read_wav
+from .foreground import ForegroundGate
 
 FRAME_MS = 30
 FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * SAMPLE_WIDTH  # 960 bytes
@@ -126,13 +127,16 @@ class UtteranceDetector:
             filters clicks and single noisy frames.
         min_speech_ms: Utterances with less speech than this are dropped.
         max_utterance_s: An utterance is cut here even without a pause (runaway noise).
+        foreground: Whether a :class:`.foreground.ForegroundGate` decides, after the VAD,
+            which speech frames are the person's (it keeps a TV talking on out); if not, every
+            speech frame is.
     """
 
     def __init__(self, aggressiveness: int = VAD_AGGRESSIVENESS, hangover_ms: int = 300,
                  preroll_ms: int = 300,
                  start_ms: int = 90, start_window_ms: int = 150, min_speech_ms: int = 120,
                  max_utterance_s: float = 10.0, engine: str = "both",
-                 carry_ms: int = 240, carry_check: int = 3) -> None:
+                 carry_ms: int = 240, carry_check: int = 3, foreground: bool = True) -> None:
         self._silero: Optional[SileroFrames] = None
         self._webrtc: object = None
         if engine not in ENGINES:
@@ -148,6 +152,7 @@ class UtteranceDetector:
         self._rtc_on = False  # webrtcvad has called every frame since then speech
         self._rtc_outlasted: Deque[bool] = collections.deque(maxlen=carry_check)
         self.engine = engine
+        self.gate = ForegroundGate() if foreground else None
         self.hangover_frames = max(1, hangover_ms // FRAME_MS)
         self.preroll_frames = max(0, preroll_ms // FRAME_MS)
         self.start_frames = max(1, start_ms // FRAME_MS)
@@ -248,6 +253,9 @@ class UtteranceDetector:
             idx = self._frame_index
             self._frame_index += 1
             speech = self.is_speech(frame)
+            if self.gate is not None:
+                speech = self.gate.judge(frame, speech)
+                frame = self.gate.focus(frame, speech)
             if not self._in_speech:
                 self._ring.append((frame, speech))
                 recent = list(self._ring)[-self.start_window:]
