@@ -1,0 +1,106 @@
+"""A real room, through the real loop: the test voices' safety phrases said 1.2 m from a phone in
+an echoing living room, and with a TV talking on 10 dB below, go through the product's VAD, the
+recogniser with its safety detector, and the real Rasa server's NLU; partner talk does too.
+The rooms, the TV and its voice are lab/room.py's (the detector never trained on them)."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Iterator, Optional
+
+import pytest
+import requests
+import yaml
+
+from lab import room
+from lab.bench.voice_bench import SET
+from stretch_coach import contract
+from stretch_voice import SAMPLE_RATE
+from stretch_voice.recognizer import Recognizer
+from stretch_voice.session import VoiceSession
+
+if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
+    pytest.skip("espeak-ng and sox are needed to generate test audio", allow_module_level=True)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.voice]
+
+PHRASES = yaml.safe_load(SET.read_text())
+VOICES = ("en-us", "en-us+f2", "flite:slt", "piper")
+ROOMS = {"living room": room.CONDITIONS["living"], "TV 10 dB below": room.CONDITIONS["tv10"]}
+
+
+class Mute:
+    """A speaker that says nothing (the replies are not what these tests look at)."""
+
+    busy = False
+    current = None
+    on_start = None
+
+    def say(self, text: str) -> None:
+        pass
+
+    def interrupt(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Iterator[Recognizer]:
+    yield Recognizer()
+
+
+def heard(recognizer, servers, phrase: str, voice: str, how: room.Condition,
+          safety: bool) -> tuple[str, Optional[str]]:
+    """The transcript the loop sends and the NLU's intent for it (None: nothing was sent)."""
+    sent: list[str] = []
+    session = VoiceSession(recognizer, sent.append, Mute())
+    tv = how.tv_db is not None
+    speed = 165 if voice == "piper" else 160
+    # with a TV, the room was talking for a while before the person spoke, and the loop has
+    # heard it (what it made of the TV alone is not this test's concern)
+    lead = 8.0 if tv else 0.3
+    pcm = room.render(phrase, voice, speed, how, lead_s=lead, tail_s=2.0 if tv else 0.9,
+                      safety=safety)
+    session.feed(pcm, t_end=len(pcm) / (2 * SAMPLE_RATE))  # turn times in stream seconds
+    mine = [t for t in session.turns if t.speech_end >= lead - 0.5 and t.transcript]
+    if not mine:
+        return "", None
+    text = mine[0].transcript
+    r = requests.post(f"{servers.url}/model/parse", json={"text": text}, params=servers.auth,
+                      timeout=10)
+    return text, r.json()["intent"]["name"]
+
+
+FLOORS = {"living room": (2, 1), "TV 10 dB below": (20, 10)}
+"""(missed, moved on) of the 60 safety clips: floors a little over what was measured, not the
+target, which is none of either. Measured: the living room missed 1 ("Start." for "stop", which
+the coach takes as a misheard stop mid-hold), the TV 15 (8 of them a command that moves on).
+docs/voice_bench.md has the whole picture."""
+
+
+@pytest.mark.parametrize("where", list(ROOMS))
+def test_safety_phrases_become_a_safety_intent_in_a_room(recognizer, servers, where):
+    missed, moving = [], []
+    for voice in VOICES:
+        for phrase, _ in PHRASES["safety"]:
+            text, intent = heard(recognizer, servers, phrase, voice, ROOMS[where], safety=True)
+            if intent not in contract.SAFETY_INTENTS:
+                missed.append((voice, phrase, text, intent))
+            if intent in contract.MOVING_INTENTS:
+                moving.append((voice, phrase, text, intent))
+    print(f"\n{where}: {len(missed)} of {len(VOICES) * len(PHRASES['safety'])} missed", missed)
+    most_missed, most_moving = FLOORS[where]
+    assert len(moving) <= most_moving, moving
+    assert len(missed) <= most_missed, missed
+
+
+def test_partner_talk_seldom_moves_the_session_on(recognizer, servers):
+    """24 clips; measured 3 that moved on ("want some water" heard as "One to set while to.")."""
+    moved = []
+    for voice in VOICES[:2]:
+        for phrase in PHRASES["partner_talk"]:
+            text, intent = heard(recognizer, servers, phrase, voice, ROOMS["living room"],
+                                 safety=False)
+            if intent in contract.MOVING_INTENTS:
+                moved.append((voice, phrase, text, intent))
+    print("\npartner talk that moved the session on:", moved)
+    assert len(moved) <= 4, moved
