@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export TF_CPP_MIN_LOG_LEVEL=3
-exec .venv/bin/python -m pytest -q "$@"
+# Two workers (these machines have 2 cores); a file's tests stay in one worker, as they share its
+# servers (tests/conftest.py). PYTEST_WORKERS=0 runs them one after another.
+exec .venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-2}" --dist loadgroup "$@"
