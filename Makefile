@@ -1,5 +1,5 @@
 # Stretch Coach. `make run` starts the assistant from nothing; `make test` runs every test the same way.
-.PHONY: help install run voice web cluster test test-fast validate train eval bench bench-web bench-turns bench-load lint clean
+.PHONY: help install run voice web cluster test test-fast validate train detector eval bench bench-web bench-turns bench-load lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -30,11 +30,14 @@ validate:  ## rasa data validate
 
 train: install  ## (re)train the model when its inputs changed
 
+detector:  ## rebuild stretch_voice/safety_detector.npz from synthetic voices (~15 min)
+	scripts/setup.sh && .venv/bin/python -m lab.safety.train
+
 eval:  ## NLU evaluation report: ours vs Rasa's stock pipeline, held-out set, cross-validation
 	scripts/setup.sh && .venv/bin/python -m lab.bench.eval_nlu
 
-bench:  ## voice benchmark: spoken commands through the whole loop and real servers (~60 min)
-	scripts/setup.sh && .venv/bin/python -m lab.bench.voice_bench
+bench:  ## voice benchmark, old loop vs new, every room condition, fast pace (~60 min; BENCH_ARGS="--pace realtime ..." for latency)
+	scripts/setup.sh && .venv/bin/python -m lab.bench.voice_bench $(BENCH_ARGS)
 
 bench-web:  ## web page benchmark: speech to reply audio in headless chromium, and pages at once (~10 min)
 	scripts/setup.sh && .venv/bin/python -m lab.bench.web_bench

@@ -1,8 +1,10 @@
 """Voice benchmark: spoken commands through the whole loop, in real time, against the real servers;
-the shipped loop and variants of it (``--recognizers``) side by side in one run.
+the loop before the room work (no safety detector, no foreground gate) and the shipped one, or other
+variants (``--recognizers``), side by side in one run.
 
-    .venv/bin/python -m lab.bench.voice_bench            # the full run, ~60 min
-    .venv/bin/python -m lab.bench.voice_bench --voices piper@140 --conditions clean
+    .venv/bin/python -m lab.bench.voice_bench            # old loop vs new, fast pace, ~60 min
+    .venv/bin/python -m lab.bench.voice_bench --pace realtime --recognizers whisper \
+        --voices piper@140 --conditions clean loud tv10   # end of speech -> reply audio
 
 Per loop x voice x condition, every phrase of lab/bench/voice_set.yml is synthesised
 (espeak-ng, flite or the Piper voice at a given rate: ``piper@190``) and played into a
@@ -216,7 +218,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--voices", nargs="+", default=list(BENCH_VOICES))
     ap.add_argument("--conditions", nargs="+", default=list(room.CONDITIONS),
                     choices=list(room.CONDITIONS))
-    ap.add_argument("--pace", default="realtime", choices=["realtime", "fast"],
+    ap.add_argument("--pace", default="fast", choices=["realtime", "fast"],
                     help="fast: feed the audio as fast as the loop takes it (same transcripts and "
                          "intents, no latency figures)")
     ap.add_argument("--speed", type=int, default=160)
@@ -224,14 +226,14 @@ def main(argv: Optional[list[str]] = None) -> int:
                     help="webrtcvad aggressiveness")
     ap.add_argument("--vad-engine", default="both", choices=list(VAD_ENGINES),
                     help="end of speech: webrtcvad, Silero VAD, or both (the product's default)")
-    ap.add_argument("--recognizers", nargs="+", default=["whisper"],
+    ap.add_argument("--recognizers", nargs="+", default=["whisper-nodetector-nogate", "whisper"],
                     help="whisper, or with options: whisper-nocache, whisper-spec60 "
                          "(see config())")
     ap.add_argument("--out", default=str(ROOT / "results" / "voice_bench.json"))
     args = ap.parse_args(argv)
     items = set_items(load_set())
     print(f"{len(items)} phrases x {len(args.voices)} voices x {len(args.conditions)} "
-          f"conditions x {len(args.recognizers)} recognisers, real time", flush=True)
+          f"conditions x {len(args.recognizers)} loops, {args.pace} pace", flush=True)
     rss0 = rss_mb()
     t0 = time.perf_counter()
     speaker_probe = Speaker(Player("null", simulate=False))
