@@ -27,29 +27,26 @@ from stretch_voice.vad import UtteranceDetector
 ROOT = Path(__file__).resolve().parents[2]
 VOICES = ("en-us+m1", "en-us+f3", "flite:kal16")
 TV_VOICE = "en-gb+Gene"
-SHARE = 0.5
-PCT = 90.0
 ROOMS = ("train-hall", "train-small")
 
 
-def utterances(pcm: bytes, margin: float | None, duck: float | None):
+def utterances(pcm: bytes, margin: float | None, duck: float | None, args) -> list:
+    """The detector's utterances, with a gate of these settings (``margin`` None: no gate)."""
     det = UtteranceDetector(foreground=margin is not None)
     if margin is not None:
-        det.gate = ForegroundGate(margin_db=margin, duck_db=duck, talk_share=SHARE,
-                                  percentile=PCT)
+        det.gate = ForegroundGate(margin_db=margin, duck_db=duck, talk_share=args.share,
+                                  percentile=args.percentile)
     return det.feed(pcm) + det.flush()
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--margins", nargs="+", default=["off", "3", "4", "6"])
+    ap.add_argument("--margins", nargs="+", default=["off", "0", "3", "6"])
     ap.add_argument("--tv", nargs="+", type=float, default=[15.0, 10.0, 5.0])
     ap.add_argument("--share", type=float, default=0.5)
     ap.add_argument("--percentile", type=float, default=90.0)
     ap.add_argument("--ducks", nargs="+", default=["off", "20"])
     args = ap.parse_args()
-    global SHARE, PCT
-    SHARE, PCT = args.share, args.percentile
     from rasa.core.agent import Agent
 
     data = yaml.safe_load((ROOT / "lab" / "bench" / "voice_set.yml").read_text())
@@ -71,7 +68,7 @@ def main() -> int:
             for i, voice in enumerate(VOICES):
                 pcm, spans = room.scene([p for p, _ in items], voice, 160, ROOMS[i % 2], tv,
                                         TV_VOICE, seed=i)
-                utts = utterances(pcm, m, None if duck == "off" else float(duck))
+                utts = utterances(pcm, m, None if duck == "off" else float(duck), args)
                 for (_, want), (a, b) in zip(items, spans, strict=True):
                     mine = [u for u in utts if u.speech_start_s < b and u.speech_end_s > a]
                     t["n"] += 1
