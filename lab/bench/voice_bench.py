@@ -32,6 +32,7 @@ neither. Results go to stdout and results/voice_bench.json.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import tempfile
@@ -93,6 +94,7 @@ def set_items(data: dict[str, list]) -> list[tuple[str, Optional[str], str]]:
             + [(p, None, "partner") for p in data.get("partner_talk", [])])
 
 
+@functools.lru_cache(maxsize=None)  # every loop of a run hears the very same clips
 def bench_clip(phrase: str, voice: str, speed: int, cond: str, kind: str = "command"
                ) -> tuple[bytes, float]:
     """The phrase as the benchmark plays it, and the seconds of room after the speech: room
@@ -271,6 +273,20 @@ def main(argv: Optional[list[str]] = None) -> int:
     return 0
 
 
+def judge(servers: Servers, turn: Any, kind: str, expected: Optional[str]
+          ) -> tuple[str, Optional[str], dict[str, bool]]:
+    """What was heard, the server's NLU intent for it, and the verdicts (see :func:`verdicts`);
+    a command or safety phrase must also have been answered."""
+    heard = turn.transcript if turn is not None else ""
+    intent = (requests.post(servers.url + "/model/parse", json={"text": heard},
+                            params=servers.auth, timeout=10).json()["intent"]["name"]
+              if heard else None)
+    checks = verdicts(kind, expected, intent)
+    if kind in ("command", "safety"):
+        checks["answered"] = turn is not None and turn.first_reply is not None
+    return heard, intent, checks
+
+
 def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
             ) -> dict[str, Any]:
     """One recogniser over every voice x condition x phrase."""
@@ -287,7 +303,6 @@ def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
             tally_of[0] += int(ok)
             tally_of[1] += 1
 
-    parse = servers.url + "/model/parse"
     for voice_name in args.voices:
         voice, speed = voice_and_speed(voice_name, args.speed)
         for cond in args.conditions:
@@ -296,12 +311,7 @@ def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
             for phrase, expected, kind in items:
                 pcm, tail = bench_clip(phrase, voice, speed, cond, kind)
                 turn, speech_end = run.hear(pcm, tail, fast=args.pace == "fast")
-                heard = turn.transcript if turn is not None else ""
-                intent = (requests.post(parse, json={"text": heard}, params=servers.auth, timeout=10)
-                          .json()["intent"]["name"] if heard else None)
-                checks = verdicts(kind, expected, intent)
-                if kind in ("command", "safety"):
-                    checks["answered"] = turn is not None and turn.first_reply is not None
+                heard, intent, checks = judge(servers, turn, kind, expected)
                 for key, ok in checks.items():
                     tally(f"{key}/{cond}", ok)
                 ok = all(checks.values())
