@@ -232,9 +232,10 @@ class Recognizer:
             encoded, hyps, no_speech = self._decode(pcm, prompt)
             text, best = hyps[0]
             safe = is_safety_text(text)
-            heard = None if safe else self._safety_ear(self._heard_part(encoded, pcm), hyps)
+            enc = np.asarray(encoded)  # one copy out of CTranslate2 for the looks below
+            heard = None if safe else self._safety_ear(self._heard_part(enc, pcm), hyps)
             if not safe and heard is None and self._detector is not None:
-                verdict = self._detector.read(np.array(encoded), len(pcm) / (2 * SAMPLE_RATE))
+                verdict = self._detector.read(enc, len(pcm) / (2 * SAMPLE_RATE))
                 if verdict.phrase is not None:
                     heard = (verdict.phrase, best, "detector")
         ms = (time.perf_counter() - t0) * 1000
@@ -270,26 +271,21 @@ class Recognizer:
                 for ids, score in zip(result.sequences_ids, result.scores, strict=True)]
         return encoded, hyps, float(result.no_speech_prob)
 
-    def _heard_part(self, encoded: object, pcm: bytes) -> object:
+    def _heard_part(self, enc: np.ndarray, pcm: bytes) -> np.ndarray:
         """The encoder output up to the end of the audio plus ``align_tail_s`` (50 positions a
         second), or all of it."""
         seconds = len(pcm) / (2 * SAMPLE_RATE) + self.config.align_tail_s
-        keep = int(np.ceil(seconds * 50))
-        enc = np.array(encoded)
-        if keep >= enc.shape[1]:
-            return encoded
-        return self._ct2.StorageView.from_array(np.ascontiguousarray(enc[:, :keep]))
+        return enc[:, :int(np.ceil(seconds * 50))]
 
-    def _scores(self, encoded: object, text: str) -> dict[str, float]:
+    def _scores(self, enc: np.ndarray, text: str) -> dict[str, float]:
         """The forced-alignment score of the transcript (``"."`` if empty) and of every safety
         candidate."""
         texts = [text or ".", *(c for c in SAFETY_CANDIDATES if c != text)]
-        return dict(zip(texts, self._align(encoded, texts), strict=True))
+        return dict(zip(texts, self._align(enc, texts), strict=True))
 
-    def _align(self, encoded: object, texts: list[str]) -> list[float]:
+    def _align(self, enc: np.ndarray, texts: list[str]) -> list[float]:
         """Mean token log-probability of each text forced onto the encoded audio."""
         tokens = [self._tok.encode(" " + t) for t in texts]
-        enc = np.array(encoded)
         batch = self._ct2.StorageView.from_array(
             np.ascontiguousarray(np.repeat(enc, len(texts), axis=0)))
         start = [*self._tok.sot_sequence, self._tok.no_timestamps]
@@ -303,16 +299,16 @@ class Recognizer:
         with self._lock:
             encoded, hyps, no_speech = self._decode(pcm, self._prompts[None])
             text, best = hyps[0]
-            scores = self._scores(self._heard_part(encoded, pcm), text)
+            scores = self._scores(self._heard_part(np.asarray(encoded), pcm), text)
         return Transcript(text, is_safety_text(text), best, no_speech, 0.0), scores, hyps
 
-    def _safety_ear(self, encoded: object, hyps: list[tuple[str, float]]
+    def _safety_ear(self, enc: np.ndarray, hyps: list[tuple[str, float]]
                     ) -> Optional[tuple[str, float, str]]:
         """A safety reading of the audio that is nearly as likely as the transcript, or None."""
         text = hyps[0][0]
         if len(text.split()) > self.config.safety_ear_words:
             return None
-        return pick_safety(hyps, self._scores(encoded, text), self.config)
+        return pick_safety(hyps, self._scores(enc, text), self.config)
 
 
 def pick_safety(hyps: list[tuple[str, float]], aligned: dict[str, float],
