@@ -55,6 +55,13 @@ TRAINING_ROOMS = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
+def dry_speech(text: str, voice: str, speed: int) -> np.ndarray:
+    """``text`` spoken close to the microphone, silence trimmed (float; shared: do not modify)."""
+    clip = synthesize(text, voice, speed, floor_db=None, pad_s=0.0)
+    return trim_silence(np.frombuffer(clip.pcm, dtype="<i2")).astype(np.float64)
+
+
 @functools.lru_cache(maxsize=32)
 def impulse_response(room: Room, source: str = "mouth") -> np.ndarray:
     """The room's impulse response from ``source`` (``mouth`` or ``tv``) to the phone (peak 1)."""
@@ -211,9 +218,7 @@ def render(text: str, voice: str, speed: int, cond: Condition, *, lead_s: float,
     if cond.style:
         name, factor, gain_db = STYLES[seed % len(STYLES)]
         speed = int(speed * factor)
-    clip = synthesize(text, voice, speed, floor_db=None, pad_s=0.0)
-    speech = trim_silence(np.frombuffer(clip.pcm, dtype="<i2")).astype(np.float64)
-    speech *= 10 ** (gain_db / 20)
+    speech = dry_speech(text, voice, speed) * 10 ** (gain_db / 20)
     lead, tail = int(lead_s * SAMPLE_RATE), int(tail_s * SAMPLE_RATE)
     dry = np.concatenate([np.zeros(lead), speech, np.zeros(tail)])
     level = float(np.sqrt(np.mean(speech ** 2))) if speech.size else 1.0
@@ -251,8 +256,7 @@ def scene(phrases: Sequence[str], voice: str, speed: int, room_name: str,
     gap = int(gap_s * SAMPLE_RATE)
     pieces, spans, at = [np.zeros(gap)], [], gap
     for text in phrases:
-        clip = synthesize(text, voice, speed, floor_db=None, pad_s=0.0)
-        speech = trim_silence(np.frombuffer(clip.pcm, dtype="<i2")).astype(np.float64)
+        speech = dry_speech(text, voice, speed)
         pieces += [speech, np.zeros(gap)]
         spans.append((at / SAMPLE_RATE, (at + speech.size) / SAMPLE_RATE))
         at += speech.size + gap

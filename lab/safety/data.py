@@ -11,7 +11,7 @@ from typing import Iterator, Optional
 import numpy as np
 
 from lab import room as R
-from lab.speech import add_noise, synthesize, trim_silence
+from lab.speech import add_noise
 from stretch_voice import SAMPLE_RATE
 
 SAFETY = {
@@ -95,12 +95,6 @@ def examples(voice_list: list[str], seed: int, per_voice: Optional[int] = None
             yield Example(text, label, voice, seed * 1_000_003 + vi * 1009 + ti)
 
 
-@functools.lru_cache(maxsize=4096)
-def _dry(text: str, voice: str, speed: int) -> np.ndarray:
-    clip = synthesize(text, voice, speed, floor_db=None, pad_s=0.0)
-    return trim_silence(np.frombuffer(clip.pcm, dtype="<i2")).astype(np.float64)
-
-
 def render(ex: Example) -> tuple[bytes, str]:
     """The utterance as the recogniser would get it (0.3 s before, the speech, 0.3 s after) in
     a random one of: clean, noise, a training room, a room with a TV, a phone's path (each with
@@ -108,7 +102,7 @@ def render(ex: Example) -> tuple[bytes, str]:
     TV alone)."""
     rng = np.random.default_rng(ex.seed)
     speed = int(rng.integers(130, 215))
-    speech = _dry(ex.text, ex.voice, speed) * 10 ** (rng.uniform(-12, 6) / 20)
+    speech = R.dry_speech(ex.text, ex.voice, speed) * 10 ** (rng.uniform(-12, 6) / 20)
     how = rng.choice(["clean", "noise", "room", "tv", "phone", "tv-only"],
                      p=[0.15, 0.2, 0.2, 0.25, 0.15, 0.05])
     pad = int(0.3 * SAMPLE_RATE)
@@ -142,6 +136,6 @@ def _tv(voice: str, rm: R.Room, n: int, offset_s: float) -> np.ndarray:
 
 @functools.lru_cache(maxsize=8)
 def _tv_stream(voice: str) -> np.ndarray:
-    parts = [_dry(line, voice, 170) for line in TV_LINES]
+    parts = [R.dry_speech(line, voice, 170) for line in TV_LINES]
     gap = np.zeros(int(0.15 * SAMPLE_RATE))
     return np.concatenate([p for part in parts for p in (part, gap)])
