@@ -2,7 +2,8 @@
 
 The gateway keeps the pages' sessions by id (:class:`.page.PageSession`: one voice loop and one
 socket.io conversation with the coach each) and hands each WebSocket to a
-:class:`.connection.PageConnection`, which speaks the protocol of docs/protocol.md. A page that
+:class:`.connection.PageConnection`, which speaks the protocol of docs/protocol.md. The page's own
+files, its manifest and its service worker are served by :class:`.shell.Shell`. A page that
 goes away leaves its session running for ``linger`` seconds, so a reload resumes it (hold
 included); then it is closed and its threads and socket.io connection are freed. ``/status``
 reports each session's audio counts and turn latencies.
@@ -15,7 +16,6 @@ import logging
 import re
 import time
 import uuid
-from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Union
 
 from aiohttp import web
@@ -24,10 +24,10 @@ from stretch_voice.tts import Synthesizer
 
 from .connection import MAX_FRAME_BYTES, Attachment, PageConnection
 from .page import PageSession
+from .shell import Shell, no_store
 
 log = logging.getLogger(__name__)
 
-STATIC = Path(__file__).with_name("static")
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
@@ -48,11 +48,10 @@ class Gateway:
     # --- the app --------------------------------------------------------------------------------
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[no_store])
         app.router.add_get("/ws", self.websocket)
         app.router.add_get("/status", self.status)
-        app.router.add_get("/", lambda _r: web.FileResponse(STATIC / "index.html"))
-        app.router.add_static("/static/", STATIC)
+        Shell().add_routes(app)  # the page, its files, its manifest and its service worker
         app.on_startup.append(self._start)
         app.on_shutdown.append(self._shutdown)
         return app

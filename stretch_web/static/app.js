@@ -4,7 +4,6 @@
 
 const $ = (id) => document.getElementById(id);
 const SESSION_KEY = 'stretch-coach-session'; // per tab: a reload resumes, a new tab is new
-const RING = 2 * Math.PI * 52;
 // The microphone stream of this page load: samples are numbered from 0 and the last BACKLOG_S
 // seconds are kept, so that what is said while the link is down (and what was in flight when it
 // dropped) is sent on reconnect. The gateway says how much of the stream it has (stretch_web/stream.py).
@@ -36,19 +35,21 @@ let linkTrouble = false;    // the notice shows a connection problem (cleared wh
 let coachDown = false;      // the notice says the coach is unreachable (cleared when it speaks)
 let outbox = [];            // text messages waiting for the connection (typed text, STOP)
 let playCtx = null;         // playback
-let micCtx = null;          // capture, 16 kHz
 let playAt = 0;             // when the next audio block starts
 let playing = [];           // scheduled sources, stopped on flush
-let view = null;            // the coach's view of the session (docs/protocol.md), as last sent
-let viewAt = 0;             // performance.now() when it came: a running hold counts down from it
 let captured = 0;           // microphone samples so far (this page load)
 let kept = [];              // [first sample, PCM] of the last BACKLOG_S seconds
 let keptSamples = 0;
 let heardAt = 0;            // performance.now() of the last message from the gateway
 let downAt = 0;             // samples captured when the link last went down
 let stopping = false;       // STOP pressed, the gateway has not confirmed it yet: no coach audio
-let stopShown = false;      // PAUSED shown for STOP until the coach's view says paused
 let started = false;        // Start (or Tap to resume) pressed: sound and microphone on
+const display = new SessionDisplay();
+const mic = new Mic(onMicChunk);
+const awake = new ScreenAwake((type, extra) => note(type, extra), () => showNotice(
+  'This browser cannot keep the screen on: set a longer screen timeout for the session.'));
+// The parts a phone suspends and the page recovers, for the tests (tests/web/drive.mjs).
+window.coachParts = { mic, awake, sound: () => playCtx };
 let STREAM = (self.crypto && crypto.randomUUID ? crypto.randomUUID()
   : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
 
@@ -88,7 +89,7 @@ function takeBackAfterReload() {
     for (let i = 0; i < pcm.length; i += 640) kept.push([p.from + i / 2, pcm.slice(i, i + 640).buffer]);
     keptSamples = pcm.length / 2;
     outbox = p.outbox || [];
-    stopping = stopShown = Boolean(p.stopping);
+    stopping = display.stopShown = Boolean(p.stopping);
     trace.captured = captured;
     note('taken-back', { samples: keptSamples, texts: outbox.length, stopping });
   } catch (e) { /* a damaged record: start afresh */ }
@@ -120,7 +121,7 @@ function linkDown() {
   note('link-down');
   if (closedForGood) return;
   setLink('closed', 'reconnecting…');
-  if (micCtx) {
+  if (started) {
     showNotice('Connection lost, reconnecting. Keep talking: what you say is kept and sent when it is back.');
     linkTrouble = true;
   }
@@ -205,14 +206,17 @@ function onMessage(m) {
       if (captured) resend(m.resumed ? m.heard || 0 : Math.max(m.heard || 0, downAt));
       break;
     case 'caption':
-      addCaption(m.who, m.text);
+      display.caption(m.who, m.text);
       if (m.who === 'coach' && coachDown) { showNotice(''); coachDown = false; } // it is back
       break;
-    case 'view': showView(m.view); break;
+    case 'view':
+      display.show(m.view);
+      if (started) awake.want(m.view.phase !== 'ended');  // the screen stays on until the end
+      break;
     case 'flush': flush(); break;
     case 'stopped':  // after its flush, before the coach's answer (which plays)
       stopping = false;
-      if (!m.paused) { stopShown = false; showPaused(); } // no session: STOP only silenced
+      if (!m.paused) { display.stopShown = false; display.paused(); } // no session: STOP only silenced
       break;
     case 'warning':
       showNotice(m.message);
@@ -265,112 +269,51 @@ function flush() {
 
 // --- microphone --------------------------------------------------------------------------------
 
+function onMicChunk(data) {
+  $('level').value = data.peak / 32768;
+  if (!captureChunk(data.pcm)) return;
+  trace.sent.chunks += 1;
+  trace.sent.samples += data.pcm.byteLength / 2;
+  trace.sent.peak = Math.max(trace.sent.peak, data.peak);
+  if (TRACE) trace.chunks.push([performance.now(), data.peak]);
+}
+
+function setMic(state, text) { $('mic').dataset.state = state; $('mic').firstChild.textContent = text; }
+
 async function start() {
-  if (started) return;
+  if (started) { recover('tap'); return; }
   started = true;
   $('start').hidden = true;
   $('tap').hidden = true;
+  awake.want(!display.view || display.view.phase !== 'ended');
   playCtx = playCtx || new AudioContext();
   await playCtx.resume();
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({
-      audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-    });
-    let source;
-    try {  // a 16 kHz context spares the resampling; Firefox refuses a microphone at another rate
-      micCtx = new AudioContext({ sampleRate: 16000 });
-      source = micCtx.createMediaStreamSource(stream);
-    } catch (err) {
-      if (micCtx) micCtx.close();
-      micCtx = new AudioContext();  // the device's rate: the worklet averages it down to 16 kHz
-      source = micCtx.createMediaStreamSource(stream);
-    }
-    await micCtx.audioWorklet.addModule('/static/capture-worklet.js');
-    const node = new AudioWorkletNode(micCtx, 'capture');
-    source.connect(node);
-    node.port.onmessage = ({ data }) => {
-      $('level').value = data.peak / 32768;
-      if (!captureChunk(data.pcm)) return;
-      trace.sent.chunks += 1;
-      trace.sent.samples += data.pcm.byteLength / 2;
-      trace.sent.peak = Math.max(trace.sent.peak, data.peak);
-      if (TRACE) trace.chunks.push([performance.now(), data.peak]);
-    };
-    $('mic').dataset.state = 'on';
-    $('mic').firstChild.textContent = 'listening ';
+    await mic.open();
+    setMic('on', 'listening ');
     note('mic-open');
   } catch (err) {
-    $('mic').dataset.state = 'failed';
-    $('mic').firstChild.textContent = 'no mic ';
+    setMic('failed', 'no mic ');
     showNotice(`The microphone is not available (${err.name || err}). Type below instead; STOP still works.`);
     note('mic-failed', { error: String(err) });
   }
 }
 
-// --- what the session looks like ---------------------------------------------------------------
-
-function addCaption(who, text) {
-  const li = document.createElement('li');
-  li.dataset.who = who;
-  li.textContent = text;
-  const list = $('captions');
-  list.prepend(li); // newest first: right under the hold ring, never behind the STOP button
-  while (list.children.length > 6) list.removeChild(list.lastChild);
-}
-
-const ROLE = ['First partner stretches, second partner helps', 'Second partner stretches, first partner helps'];
-
-function showPaused() {
-  // The banner shows from the moment STOP is pressed (connected or not) until the coach's view
-  // says otherwise.
-  const v = view || {};
-  if (v.paused) stopShown = false;
-  const paused = Boolean(v.paused) || stopShown;
-  document.body.classList.toggle('is-paused', paused);
-  $('paused').hidden = !paused;
-  $('paused-why').textContent = v.question === 'pain' && !stopShown
-    ? 'The coach asked: how bad is it, zero to ten?'
-    : 'Partner, release. Say “resume” when you’re ready.';
-}
-
-// The heading and the step follow the coach's view: its routine and step while one runs, else a
-// line for its phase (before a session, choosing a routine, after it).
-function showView(s) {
-  view = s;
-  viewAt = performance.now();
-  showPaused();
-  if (s.routine) {
-    $('routine').textContent = s.routine;
-    $('step').textContent = `Step ${s.step} of ${s.steps}` + (s.side && s.side !== 'both' ? ` · ${s.side} leg` : '');
-    $('instruction').textContent = s.instruction;
-    $('who').hidden = false;
-    $('actor').dataset.actor = s.actor;
-    $('actor').textContent = { partner: 'Your partner does this', both: 'Both of you' }[s.actor]
-      || 'You do this';
-    $('role').textContent = ROLE[s.role] || '';
-  } else {
-    $('routine').textContent = { idle: 'Say “start” when you’re both ready', choosing: 'Pick a routine',
-      ended: 'Session over. Say “start” for a new one' }[s.phase] || '';
-    $('step').textContent = s.phase === 'choosing' ? 'Kneeling, seated, standing, or wrist pull' : '';
-    $('instruction').textContent = '';
-    $('who').hidden = true;
+// Back from a locked phone or a hidden tab: sound and microphone running again, the screen lock
+// taken again. A browser that wants a tap first gets the "Tap to resume" button.
+async function recover(why) {
+  if (!started || document.visibilityState !== 'visible') return;
+  awake.refresh();
+  const sound = playCtx ? await resumeAudio(playCtx) : false;
+  let listening = false;
+  try {
+    listening = await mic.recover();
+  } catch (err) {
+    note('mic-failed', { error: String(err) });
   }
-  drawFigure($('figure'), s.variant);
-  $('hold').hidden = !s.hold;
-}
-
-function tick() {
-  const h = view && view.hold;
-  if (h) {
-    const gone = h.paused ? 0 : (performance.now() - viewAt) / 1000 / h.scale;
-    const left = Math.max(0, h.remaining - gone);
-    $('seconds').textContent = Math.ceil(left);
-    $('ring').style.strokeDashoffset = String(RING * (1 - (h.length ? left / h.length : 0)));
-    $('hold').dataset.phase = h.phase;
-    $('hold').dataset.paused = String(h.paused);
-    $('rep').textContent = h.phase === 'hold' ? `${h.rep} of ${h.reps}` : `rest · ${h.rep} of ${h.reps} done`;
-  }
-  requestAnimationFrame(tick);
+  note('recovered', { why, sound, mic: listening, reopened: mic.reopened });
+  if (mic.stream) setMic(listening ? 'on' : 'failed', listening ? 'listening ' : 'mic stopped ');
+  $('tap').hidden = sound && (listening || !mic.stream);
 }
 
 // --- controls ----------------------------------------------------------------------------------
@@ -380,8 +323,8 @@ $('tap').addEventListener('click', start);
 $('stop').addEventListener('click', () => {
   // Silence now and show PAUSED, whatever the connection does; the coach pauses (resumable).
   flush();
-  stopping = stopShown = true;
-  showPaused();
+  stopping = display.stopShown = true;
+  display.paused();
   if (ready && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'stop' }));
   note('stop-button');
 });
@@ -395,7 +338,10 @@ $('typing').addEventListener('submit', (ev) => {
 });
 
 window.addEventListener('pagehide', keepForReload);
+document.addEventListener('visibilitychange', () => recover('visible'));
+window.addEventListener('pageshow', (ev) => { if (ev.persisted) recover('pageshow'); });
+registerWorker(note);
 takeBackAfterReload();
-if (stopShown) showPaused();
+if (display.stopShown) display.paused();
 connect();
-requestAnimationFrame(tick);
+display.tick();
