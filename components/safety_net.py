@@ -1,4 +1,5 @@
-"""Rasa glue for the safety net (`stretch_coach.safety`): runs after the classifier and the fallback."""
+"""Rasa glue for the safety net (`stretch_coach.safety`): runs after the classifier and the fallback.
+A moving command the voice loop heard in doubt (`stretch_coach.doubt`) becomes the fallback."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from stretch_coach import safety
+from stretch_coach import doubt, safety
+from stretch_coach.contract import NLU_FALLBACK
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -51,6 +53,9 @@ class SafetyNet(GraphComponent, IntentClassifier):
                 intent.get("name"), ranking, lemmas, message.get(TEXT) or "", self._floor,
                 known_word=self._english.__contains__,
             )
+            if decision is None and doubt.in_doubt(
+                    intent.get("name"), doubt.hearing(message.get("metadata"))):
+                decision = safety.Decision(NLU_FALLBACK, "heard_in_doubt")
             if decision is None:
                 continue
             confidence = dict(ranking).get(decision.intent, 0.0)

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections import deque
 from pathlib import Path
-from typing import Callable, Deque, Optional
+from typing import Callable, Deque, Optional, Tuple
 
 import socketio
 
@@ -71,7 +71,8 @@ class Chat:
         self.on_view = on_view
         self.last_message = time.monotonic()
         self.confirmed = threading.Event()  # the coach confirmed the session on this connection
-        self.outbox: Deque[str] = deque(maxlen=OUTBOX)  # said while the link was down, not sent
+        # said while the link was down, not sent: (text, metadata)
+        self.outbox: Deque[Tuple[str, Optional[dict]]] = deque(maxlen=OUTBOX)
         self._lock = threading.Lock()
         self.sio = socketio.Client(reconnection=True, reconnection_delay=0.5)
         self.sio.on("connect", self._on_connect)
@@ -87,7 +88,7 @@ class Chat:
         # kept messages now reach us
         with self._lock:
             self.confirmed.set()
-            while self.outbox and self._emit(self.outbox[0]):
+            while self.outbox and self._emit(*self.outbox[0]):
                 self.outbox.popleft()
 
     def _on_bot(self, data) -> None:
@@ -113,20 +114,23 @@ class Chat:
                 time.sleep(0.5)
         self.confirmed.wait(timeout=10)
 
-    def _emit(self, text: str) -> bool:
+    def _emit(self, text: str, metadata: Optional[dict] = None) -> bool:
+        data = {"message": text, "session_id": self.sid}
+        if metadata:
+            data["metadata"] = metadata
         try:
-            self.sio.emit("user_uttered", {"message": text, "session_id": self.sid})
+            self.sio.emit("user_uttered", data)
         except socketio.exceptions.SocketIOError:  # not connected (BadNamespaceError) or closing
             return False
         return True
 
-    def send(self, text: str) -> bool:
-        """Send ``text`` to the coach; True if it went now, False if it is kept until the link is
-        back (``on_held`` is told)."""
+    def send(self, text: str, metadata: Optional[dict] = None) -> bool:
+        """Send ``text`` (with Rasa message ``metadata``, if any) to the coach; True if it went
+        now, False if it is kept until the link is back (``on_held`` is told)."""
         with self._lock:
-            if self.confirmed.is_set() and not self.outbox and self._emit(text):
+            if self.confirmed.is_set() and not self.outbox and self._emit(text, metadata):
                 return True
-            self.outbox.append(text)
+            self.outbox.append((text, metadata))
         if self.on_held is not None:
             self.on_held(text)
         return False

@@ -51,7 +51,8 @@ def transcribe(recognizer: Any, pcm: bytes, parse: Optional[ParseFn] = None,
     row: Dict[str, Any] = dict(extra)
     row.update({"transcript": res.text, "rejected": res.rejected, "noise": res.noise,
                 "safety": res.safety, "source": res.source, "asr_logprob": round(res.logprob, 3),
-                "intent": None, "confidence": None, "ms": {"recognition": round(res.ms, 1)}})
+                "metadata": res.heard(), "intent": None, "confidence": None,
+                "ms": {"recognition": round(res.ms, 1)}})
     if parse is not None and not res.rejected and res.text:
         nlu = parse(res.text)
         row.update({"intent": nlu.get("intent"), "confidence": nlu.get("confidence"),
@@ -95,12 +96,13 @@ class Conversation:
                 self.first_reply = time.perf_counter()
             self.replies.append(text)
 
-    def send(self, text: str, quiet: float = 0.6) -> tuple[List[str], Optional[float]]:
-        """Send ``text``; return the replies and ms to the first one."""
+    def send(self, text: str, metadata: Optional[dict] = None, quiet: float = 0.6
+             ) -> tuple[List[str], Optional[float]]:
+        """Send ``text`` (and message ``metadata``); return the replies and ms to the first one."""
         with self._lock:
             self.replies, self.first_reply = [], None
         t0 = time.perf_counter()
-        self.chat.send(text)
+        self.chat.send(text, metadata)
         self.chat.settle(quiet=quiet, limit=10)
         with self._lock:
             first = None if self.first_reply is None else (self.first_reply - t0) * 1000
@@ -135,7 +137,8 @@ def run_wav(args: argparse.Namespace) -> int:
                     print(json.dumps(row), flush=True)
                     continue
                 message = FALLBACK_MESSAGE if row["rejected"] else row["transcript"]
-                row["replies"], row["ms"]["reply"] = talk.send(message)
+                row["replies"], row["ms"]["reply"] = talk.send(
+                    message, None if row["rejected"] else row["metadata"])
                 synth = 0.0
                 for text in row["replies"]:
                     speech = synthesize(text, args.voice, args.speed)

@@ -130,7 +130,9 @@ class Transcript:
     could be made of the speech (``rejected`` and not ``noise``: unclear). ``safety``:
     the text holds a safety word (``source`` says whether the safety ear picked it from the
     n-best). ``logprob`` is the average log-probability per token, ``no_speech`` Whisper's
-    no-speech probability, ``ms`` the recognition time.
+    no-speech probability, ``ms`` the recognition time. ``safety_p`` is the safety detector's
+    probability that a safety phrase was said (0 when it did not look: the text already held one,
+    or no detector).
     """
 
     text: str
@@ -140,6 +142,7 @@ class Transcript:
     ms: float
     source: str = "best"
     noise: bool = False
+    safety_p: float = 0.0
 
     @property
     def rejected(self) -> bool:
@@ -148,7 +151,13 @@ class Transcript:
     def as_dict(self) -> dict[str, object]:
         return {"text": self.text, "safety": self.safety, "source": self.source,
                 "noise": self.noise, "logprob": round(self.logprob, 3),
-                "no_speech": round(self.no_speech, 3), "ms": round(self.ms, 1)}
+                "no_speech": round(self.no_speech, 3), "ms": round(self.ms, 1),
+                "safety_p": round(self.safety_p, 3)}
+
+    def heard(self) -> dict[str, dict[str, float]]:
+        """How the utterance was heard, as message metadata for the coach: a command that moves
+        the session on is not acted on when it was heard in doubt (``stretch_coach.doubt``)."""
+        return {"heard": {"safety_p": round(self.safety_p, 4), "logprob": round(self.logprob, 4)}}
 
 
 def model_dir() -> Path:
@@ -234,23 +243,26 @@ class Recognizer:
             safe = is_safety_text(text)
             enc = np.asarray(encoded)  # one copy out of CTranslate2 for the looks below
             heard = None if safe else self._safety_ear(self._heard_part(enc, pcm), hyps)
-            if not safe and heard is None and self._detector is not None:
+            verdict = None
+            if not safe and self._detector is not None:
                 verdict = self._detector.read(enc, len(pcm) / (2 * SAMPLE_RATE))
-                if verdict.phrase is not None:
+                if heard is None and verdict.phrase is not None:
                     heard = (verdict.phrase, best, "detector")
         ms = (time.perf_counter() - t0) * 1000
+        p = 0.0 if verdict is None else verdict.safety_probability
         if heard is not None:
-            return Transcript(heard[0], True, heard[1], no_speech, ms, source=heard[2])
+            return Transcript(heard[0], True, heard[1], no_speech, ms, source=heard[2], safety_p=p)
         if safe:  # never discarded as noise
             return Transcript(text, True, best, no_speech, ms)
         if no_speech > cfg.no_speech_threshold and best < cfg.noise_logprob:
-            return Transcript("", False, best, no_speech, ms, noise=True)
+            return Transcript("", False, best, no_speech, ms, noise=True, safety_p=p)
         if not text.strip(" .!?,-"):
-            return Transcript("", False, best, no_speech, ms)  # speech, but nothing made of it
+            return Transcript("", False, best, no_speech, ms, safety_p=p)  # speech, no words
         number = RATING_SOUNDALIKES.get(text.strip(" .!?,-").lower())
         if expect == EXPECT_RATING and number is not None:
-            return Transcript(f"{number}.", False, best, no_speech, ms, source="rating-soundalike")
-        return Transcript(text, False, best, no_speech, ms)
+            return Transcript(f"{number}.", False, best, no_speech, ms, source="rating-soundalike",
+                              safety_p=p)
+        return Transcript(text, False, best, no_speech, ms, safety_p=p)
 
     def encoder_output(self, pcm: bytes) -> np.ndarray:
         """Whisper's encoder output for ``pcm`` (1, positions, channels), as transcribe sees it."""

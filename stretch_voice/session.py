@@ -95,6 +95,7 @@ class Turn:
     first_reply: Optional[float] = None
     first_audio: Optional[float] = None
     replies: List[str] = field(default_factory=list)
+    metadata: Optional[dict] = None  # sent with the text: how it was heard (``Transcript.heard``)
 
     @property
     def latency_ms(self) -> Optional[float]:
@@ -113,7 +114,8 @@ class Turn:
                 "recognition_ms": round(self.recognition_ms, 1),
                 "endpoint_ms": ms(self.speech_end, self.endpoint),
                 "reply_ms": ms(self.sent, self.first_reply),
-                "latency_ms": ms(self.speech_end, self.first_audio), "replies": self.replies}
+                "latency_ms": ms(self.speech_end, self.first_audio), "replies": self.replies,
+                "metadata": self.metadata}
 
 
 class VoiceSession:
@@ -121,7 +123,8 @@ class VoiceSession:
 
     Args:
         recognizer: A :class:`.recognizer.Recognizer` (``transcribe(pcm, expect) -> Transcript``).
-        send: Sends a text to the coach (e.g. ``Chat.send``).
+        send: Sends a text and its message metadata (how it was heard, or None) to the coach
+            (e.g. ``Chat.send``).
         speaker: Speaks the coach's messages (:class:`.speaker.Speaker`).
         detector: The VAD (a default :class:`.vad.UtteranceDetector` if None).
         on_turn: Called with each finished :class:`Turn` (for printing / logging).
@@ -141,15 +144,17 @@ class VoiceSession:
         echo_guard: For open speakers without echo cancellation: a safety word heard while the
             coach itself is saying those very words is taken for its own echo and ignored. Off
             by default (a safety word always wins); see the README on echo.
+        hearing: Send how each utterance was heard with it (``Transcript.heard``), so that the
+            coach holds back a command that moves the session on when it was heard in doubt.
     """
 
-    def __init__(self, recognizer: Any, send: Callable[[str], None], speaker: Any,
+    def __init__(self, recognizer: Any, send: Callable[[str, Optional[dict]], Any], speaker: Any,
                  detector: Optional[UtteranceDetector] = None,
                  on_turn: Optional[Callable[[Turn], None]] = None,
                  clock: Callable[[], float] = time.monotonic, speculate_ms: int = 30,
                  early_end_ms: int = 150, safety_end_ms: int = 90, retry_ms: int = 150,
                  sure_logprob: float = -0.6,
-                 echo_guard: bool = False) -> None:
+                 echo_guard: bool = False, hearing: bool = True) -> None:
         self.recognizer, self.send, self.speaker = recognizer, send, speaker
         self.detector = detector or UtteranceDetector()
         self.on_turn = on_turn
@@ -158,6 +163,7 @@ class VoiceSession:
         self.safety_end_ms, self.retry_ms = safety_end_ms, retry_ms
         self.sure_logprob = sure_logprob
         self.echo_guard = echo_guard
+        self.hearing = hearing
         self.turns: List[Turn] = []
         self._buf = b""
         self._fed = 0  # samples received so far
@@ -266,7 +272,9 @@ class VoiceSession:
             with self._lock:
                 self._awaiting = turn
                 turn.sent = self.clock()
-            self.send(message)
+            if self.hearing and message != FALLBACK_MESSAGE:
+                turn.metadata = res.heard()
+            self.send(message, turn.metadata)
         self.turns.append(turn)
         if self.on_turn:
             self.on_turn(turn)

@@ -1,5 +1,6 @@
 """Voice benchmark: spoken commands through the whole loop, in real time, against the real servers;
-the loop before the room work (no safety detector, no foreground gate) and the shipped one, or other
+the loop before the room work (no safety detector, no foreground gate, no hearing sent with the
+text) and the shipped one, or other
 variants (``--recognizers``), side by side in one run.
 
     .venv/bin/python -m lab.bench.voice_bench            # old loop vs new, fast pace, ~60 min
@@ -17,7 +18,8 @@ clip and 2 s after it); phone (the living room through a phone's auto-gain, nois
 and a clipped shout for safety phrases); styles (fast, quiet, drawn-out or loud speech). The
 session finds the end of speech, transcribes it, sends the text over socket.io to a real Rasa
 server + action server started here (ports 5405/5455, holds scaled x100), and speaks the first
-reply into a null player.
+reply into a null player. The intent judged is the server's NLU on the transcript, held back to
+the fallback when the coach would (a moving command heard in doubt: ``stretch_coach.doubt``).
 
 Reported per loop and condition (``rates``): commands right; safety phrase -> its own safety
 intent, -> any safety intent, and never -> a command that moves the session on (``contract.MOVING_INTENTS``: the
@@ -49,7 +51,7 @@ from lab import room
 from lab.harness.servers import Servers
 from lab.phrases import iter_nlu_examples, normalize
 from lab.stats import median_p95
-from stretch_coach import contract
+from stretch_coach import contract, doubt
 from stretch_voice import SAMPLE_RATE
 from stretch_voice.client import VoiceClient
 from stretch_voice.recognizer import Recognizer, RecognizerConfig
@@ -141,7 +143,8 @@ def config(name: str) -> tuple[str, dict[str, Any]]:
     synthesises every sentence instead of playing the set-up's recordings),
     ``-specN`` (speculative recognition after N ms of silence instead of the session's default),
     ``-nodetector`` (no trained safety detector), ``-gate`` / ``-nogate`` (the foreground gate
-    on or off), ``-retryN`` (an unsure guess made again after N ms of silence, and kept), ``-beamN``
+    on or off), ``-nodoubt`` (no hearing sent with the text: the coach acts on moving commands
+    heard in doubt), ``-retryN`` (an unsure guess made again after N ms of silence, and kept), ``-beamN``
     (Whisper's beam width and n-best size instead of the recogniser's default), ``-carryfixed``
     (webrtcvad carries speech on past Silero's in any noise: no carry check)."""
     base, *opts = name.split("-")
@@ -154,6 +157,8 @@ def config(name: str) -> tuple[str, dict[str, Any]]:
             out["voice"] = "piper"
         elif opt == "carryfixed":
             out["detector"]["carry_check"] = 0
+        elif opt == "nodoubt":
+            out["session"]["hearing"] = False
         elif opt == "nodetector":
             out["recognizer"]["safety_detector"] = False
         elif opt in ("gate", "nogate"):
@@ -228,7 +233,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                     help="webrtcvad aggressiveness")
     ap.add_argument("--vad-engine", default="both", choices=list(VAD_ENGINES),
                     help="end of speech: webrtcvad, Silero VAD, or both (the product's default)")
-    ap.add_argument("--recognizers", nargs="+", default=["whisper-nodetector-nogate", "whisper"],
+    ap.add_argument("--recognizers", nargs="+",
+                    default=["whisper-nodetector-nogate-nodoubt", "whisper"],
                     help="whisper, or with options: whisper-nocache, whisper-spec60 "
                          "(see config())")
     ap.add_argument("--out", default=str(ROOT / "results" / "voice_bench.json"))
@@ -281,6 +287,8 @@ def judge(servers: Servers, turn: Any, kind: str, expected: Optional[str]
     intent = (requests.post(servers.url + "/model/parse", json={"text": heard},
                             params=servers.auth, timeout=10).json()["intent"]["name"]
               if heard else None)
+    if doubt.in_doubt(intent, doubt.hearing(turn.metadata if turn is not None else None)):
+        intent = contract.NLU_FALLBACK  # as the coach takes it (/model/parse sees no metadata)
     checks = verdicts(kind, expected, intent)
     if kind in ("command", "safety"):
         checks["answered"] = turn is not None and turn.first_reply is not None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Optional
 
 import pytest
 import requests
@@ -36,9 +37,11 @@ class RestUser:
     def __init__(self, url: str, sender: str, auth: dict):
         self.url, self.sender, self.auth = url, sender, auth
 
-    def say(self, text: str) -> str:
-        r = requests.post(f"{self.url}/webhooks/rest/webhook",
-                          json={"sender": self.sender, "message": text}, timeout=30)
+    def say(self, text: str, metadata: Optional[dict] = None) -> str:
+        body = {"sender": self.sender, "message": text}
+        if metadata is not None:
+            body["metadata"] = metadata
+        r = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=30)
         r.raise_for_status()
         return " ".join(m.get("text", "") for m in r.json())
 

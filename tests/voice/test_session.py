@@ -67,7 +67,7 @@ def make(recognizer: Scripted, simulate: bool = False,
     """A session on the scripted recogniser; ``options`` are VoiceSession's timing settings."""
     sent: List[str] = []
     speaker = Speaker(Player("null", simulate=simulate))
-    return VoiceSession(recognizer, sent.append, speaker, **options), sent
+    return VoiceSession(recognizer, lambda text, _meta: sent.append(text), speaker, **options), sent
 
 
 def feed(session: VoiceSession, pcm: bytes) -> None:
@@ -197,7 +197,7 @@ def test_a_sure_second_guess_ends_the_turn_early() -> None:
 
 def test_coach_messages_are_spoken_in_order_and_written_with_speak_to(tmp_path) -> None:
     speaker = Speaker(Player("null", simulate=False), speak_to=tmp_path)
-    session = VoiceSession(Scripted(UNCLEAR), lambda _: None, speaker)
+    session = VoiceSession(Scripted(UNCLEAR), lambda *_: None, speaker)
     session.on_coach("Switch legs now.")
     session.on_coach("Five more seconds.")
     assert speaker.wait_idle(10)
@@ -212,7 +212,7 @@ def test_reply_latency_is_recorded_from_end_of_speech_to_first_audio() -> None:
     rec = Scripted(ok("harder"))
     sent: List[str] = []
     speaker = Speaker(Player("null", simulate=False))
-    session = VoiceSession(rec, sent.append, speaker)
+    session = VoiceSession(rec, lambda text, _meta: sent.append(text), speaker)
     feed_realtime(session, speech("harder") + room(0.5))
     session.on_coach("A little more pressure.")
     assert speaker.wait_idle(5)
@@ -236,7 +236,7 @@ def test_echo_guard_ignores_only_the_safety_words_the_coach_is_saying() -> None:
     rec = Scripted(ok("stop", safety=True))
     sent: List[str] = []
     speaker = Speaker(Player("null", simulate=True))
-    session = VoiceSession(rec, sent.append, speaker, echo_guard=True)
+    session = VoiceSession(rec, lambda text, _meta: sent.append(text), speaker, echo_guard=True)
     speaker.say("Say resume when you are ready, or stop to finish. " * 3)
     assert session.speaker.busy
     deadline = time.monotonic() + 5
@@ -303,3 +303,25 @@ def test_the_coachs_questions_set_what_the_next_utterance_is_heard_as(expect, as
     found = {n for n, vs in responses.items() for v in vs
              if expectation(v.get("text", "")) == expect}
     assert found == asking
+
+
+def test_each_transcript_goes_with_how_it_was_heard_and_a_reprompt_without() -> None:
+    sent: List[tuple] = []
+    heard = Transcript("next step", False, -0.4, 0.01, 5.0, safety_p=0.25)
+    rec = Scripted(heard, UNCLEAR)
+    session = VoiceSession(rec, lambda text, meta: sent.append((text, meta)),
+                           Speaker(Player("null", simulate=False)))
+    feed(session, speech("next step") + room(1.0) + speech("blah blah") + room(1.0))
+    assert sent == [("next step", {"heard": {"safety_p": 0.25, "logprob": -0.4}}),
+                    (FALLBACK_MESSAGE, None)]
+    assert session.turns[0].metadata == sent[0][1]
+    session.speaker.close()
+
+
+def test_without_hearing_the_text_goes_alone() -> None:
+    sent: List[tuple] = []
+    session = VoiceSession(Scripted(ok("next step")), lambda text, meta: sent.append((text, meta)),
+                           Speaker(Player("null", simulate=False)), hearing=False)
+    feed(session, speech("next step") + room(1.0))
+    assert sent == [("next step", None)]
+    session.speaker.close()

@@ -1,0 +1,46 @@
+"""The rule for speech heard in doubt (stretch_coach.doubt): only moving commands are held back,
+only on a hearing that says doubt, and a malformed hearing is no hearing."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from stretch_coach import contract, doubt
+
+
+def heard(p: float, lp: float) -> doubt.Hearing:
+    return doubt.Hearing(p, lp)
+
+
+SURE = heard(0.0, -0.1)
+
+
+@pytest.mark.parametrize("intent", contract.MOVING_INTENTS)
+def test_every_moving_command_is_held_back_when_the_detector_or_whisper_doubts(intent):
+    assert doubt.in_doubt(intent, heard(doubt.SAFETY_P, -0.1))
+    assert doubt.in_doubt(intent, heard(0.0, doubt.LOGPROB - 0.01))
+    assert not doubt.in_doubt(intent, SURE)
+    assert not doubt.in_doubt(intent, None)  # typed text
+
+
+@pytest.mark.parametrize("intent", [i for i in contract.INTENTS if i not in contract.MOVING_INTENTS])
+def test_nothing_else_is_ever_held_back(intent):
+    assert not doubt.in_doubt(intent, heard(1.0, -5.0))
+
+
+def test_the_metadata_is_read_and_clamped():
+    assert doubt.hearing({"heard": {"safety_p": 0.3, "logprob": -0.4}}) == heard(0.3, -0.4)
+    assert doubt.hearing({"heard": {"safety_p": 7, "logprob": 2}}) == heard(1.0, 0.0)
+    assert doubt.hearing({"heard": {"safety_p": -1, "logprob": -9}}) == heard(0.0, -9.0)
+
+
+@pytest.mark.parametrize("metadata", [
+    None, {}, {"heard": None}, {"heard": "x"}, {"heard": [0.3, -0.4]},
+    {"heard": {"safety_p": 0.3}}, {"heard": {"safety_p": "0.3", "logprob": -0.4}},
+    {"heard": {"safety_p": True, "logprob": -0.4}}, {"heard": {"safety_p": math.nan, "logprob": -0.4}},
+    {"heard": {"safety_p": 0.3, "logprob": math.inf}},
+])
+def test_a_malformed_hearing_is_no_hearing(metadata):
+    assert doubt.hearing(metadata) is None
