@@ -21,6 +21,7 @@ from aiohttp import WSMsgType, web
 
 from stretch_voice import SAMPLE_RATE, SAMPLE_WIDTH
 
+from .load import Busy
 from .stream import MAX_RESEND
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ AHEAD_WARN_S = 2.0
 real time: it is warned once (and slowed by back-pressure)."""
 STREAM_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 EXPECTED = {"rate": SAMPLE_RATE, "channels": 1, "format": "s16le"}
+BUSY_RETRY_S = 60
+"""A page told the coach is busy tries again this many seconds later (the sentence says a minute)."""
 OUT_AUDIO_MAX = 400
 """Messages queued for a page before its audio is dropped (a page that does not read: ~20 s of
 speech); control messages (captions, views, flush) always go."""
@@ -161,6 +164,9 @@ class PageConnection:
             return False
         try:
             session, att, resumed = await self.gateway.open_session(data.get("session"))
+        except Busy:
+            await self.refuse()
+            return False
         except Exception as exc:  # noqa: BLE001 - tell the page, keep serving
             log.warning("cannot start a session: %s", exc)
             await self.send(error("coach_unreachable", "The coach's server does not answer; "
@@ -181,6 +187,21 @@ class PageConnection:
         session.replay()
         self.t0 = time.monotonic()
         return True
+
+    async def refuse(self) -> None:
+        """The gateway is full: the busy sentence, shown (an ``error``) and spoken, then close."""
+        text = self.gateway.busy_text
+        await self.send({**error("busy", text), "retry_s": BUSY_RETRY_S})
+        try:
+            frames = await self.gateway.busy_audio()
+        except Exception:  # noqa: BLE001 - no voice: the page still shows the sentence
+            log.exception("cannot say the busy sentence")
+            frames = []
+        if frames:
+            await self.send({"type": "speaking", "text": text})
+            for frame in frames:
+                await self.ws.send_bytes(frame)
+        await self.ws.close(code=1013, message=b"busy")
 
     async def text(self, data: dict) -> bool:
         """Typed text, to the coach as if said."""
@@ -240,7 +261,7 @@ class PageConnection:
             return True  # all of it was here already (resent overlap)
         session.received_samples += len(pcm) // SAMPLE_WIDTH
         session.peak = max(session.peak, audioop.max(pcm, SAMPLE_WIDTH))
-        session.inbox.put_nowait((pcm, t_end))
+        session.inbox.put_nowait((pcm, t_end, session.stream.pos))
         if is_live:  # a resent backlog may come fast; live audio may not
             await self._pace(len(pcm) // SAMPLE_WIDTH)
         return True

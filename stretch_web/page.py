@@ -12,7 +12,8 @@ Messages to the page go through ``send`` (thread-safe, set by the gateway): dict
 text frames, bytes are audio frames (docs/protocol.md). The coach's view of the session comes with
 each turn, over the same socket.io conversation as its words; the session passes it on and keeps
 the last one. A session outlives its WebSocket for ``linger`` seconds so a reloaded page gets its
-conversation back: its captions, and the last view with a running hold aged to now.
+conversation back: its captions, and the last view with a running hold aged to now. In a cluster
+the session is also kept where another gateway can take it over (:mod:`.shared`).
 """
 
 from __future__ import annotations
@@ -23,16 +24,21 @@ import struct
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Deque, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Deque, Optional, Union
 
+from stretch_voice import SAMPLE_RATE
 from stretch_voice.client import VoiceClient
 from stretch_voice.safety_words import is_safety_text
 from stretch_voice.session import Turn
 from stretch_voice.speaker import Speaker
 from stretch_voice.tts import Player, Synthesizer
 
+from .shared import SharedSessions, wall_age
 from .stream import Stream
-from .view import LastView, View
+from .view import LastView, View, aged
+
+if TYPE_CHECKING:
+    from .load import Load
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +54,12 @@ PAUSE_MESSAGE = "pause"
 """What the STOP button sends the coach. It goes through the NLU like any words (the channel takes
 no "/intent" shortcut: components/channels.py); "pause" is the pause intent's plainest example."""
 STOP_PAUSES = ("active", "choosing", "paused")
+MARGIN = SAMPLE_RATE // 2
+"""Samples before a silent moment that a take-over hears again: the VAD's pre-roll and start
+window (450 ms) and a part frame, so that an utterance starting there is heard whole."""
+SHARE_EVERY = 2 * SAMPLE_RATE
+"""While nothing is said, the dealt-with position is shared at most every 2 s of audio (a
+take-over then hears at most that much silence again)."""
 """Phases in which STOP pauses the coach; before a session or after it, STOP only silences."""
 
 
@@ -97,8 +109,13 @@ class PageSession:
 
     def __init__(self, sid: str, rasa_url: str, recognizer: Any,
                  send: Callable[[Outgoing], None], voice: Union[str, Synthesizer] = "piper",
-                 speed: int = 165, new: bool = False) -> None:
+                 speed: int = 165, new: bool = False, load: Optional["Load"] = None,
+                 shared: Optional[SharedSessions] = None) -> None:
         self.sid, self.rasa_url = sid, rasa_url
+        self.shared = shared
+        self.done = 0  # stream position before which everything said was dealt with
+        self._shared_at = (-1, -1)  # (turns, done) when the session was last shared
+        self.load = load  # the gateway's figures: each utterance, each reply's latency
         self.send = send
         # True when the gateway made the id: the conversation is new, so it is idle until the
         # coach's first view. Else (a page back after its session was closed) it may be mid-session.
@@ -116,6 +133,8 @@ class PageSession:
         player = PagePlayer(self._audio)
         self.speaker = PageSpeaker(player, voice, speed)
         self.speaker.on_cut = lambda: self.send({"type": "flush"})
+        if hasattr(recognizer, "for_page"):  # the gateway's queue: this page's urgency with it
+            recognizer = recognizer.for_page(self.urgent)
         self.client = VoiceClient(rasa_url, sid, recognizer, self.speaker,
                                   on_coach_text=self._coach_text, on_view=self._view,
                                   on_held=self._held, on_turn=self._turn)
@@ -125,9 +144,11 @@ class PageSession:
             self.send({"type": "speaking", "text": text})  # before the message's first block
             if session_on_start is not None:
                 session_on_start(text, speech, t)
+            self._answered(t)
 
         self.speaker.on_start = on_start
         self._lock = threading.Lock()  # the last view (kept, replayed) and closing
+        self._counted: Optional[Turn] = None  # the last turn whose latency went to ``load``
         self._worker = threading.Thread(target=self._feed_loop, daemon=True,
                                         name=f"page-{sid[:8]}")
 
@@ -150,6 +171,7 @@ class PageSession:
         cap = {"type": "caption", "who": who, "text": text, "t": time.time(), **extra}
         self.captions.append(cap)
         self.send(cap)
+        self._share()
 
     def _coach_text(self, text: str) -> None:
         self._caption("coach", text)
@@ -159,6 +181,7 @@ class PageSession:
         with self._lock:  # never behind a replayed older one
             self.view.update(view)
             self.send({"type": "view", "view": view})
+        self._share()
 
     def _held(self, _text: str) -> None:
         # the link to Rasa is down: what was said or typed is kept (stretch_chat.Chat) and goes
@@ -167,7 +190,21 @@ class PageSession:
                    "message": "The coach can't be reached right now. What you say is kept and "
                               "goes to the coach as soon as it is back."})
 
+    def _answered(self, t: float) -> None:
+        """The first reply audio of the last utterance sent started at ``t``: its latencies go to
+        the gateway's figures (once)."""
+        turns = self.client.session.turns
+        turn = turns[-1] if turns else None
+        if self.load is None or turn is None or turn.first_audio != t or turn is self._counted:
+            return
+        self._counted = turn
+        coach = None if turn.sent is None or turn.first_reply is None else \
+            turn.first_reply - turn.sent
+        self.load.answered((turn.first_audio - turn.speech_end), coach)
+
     def _turn(self, turn: Turn) -> None:
+        if self.load is not None:
+            self.load.turn(turn.action)
         log.info("page %s heard %r: %s (%.0f ms)", self.sid[:8], turn.transcript, turn.action,
                  turn.recognition_ms)
         if turn.action in ("sent", "barge-in", "reprompt"):
@@ -176,6 +213,13 @@ class PageSession:
                           safety=turn.safety)
         else:
             self.send({"type": "ignored", "text": turn.transcript, "action": turn.action})
+
+    def urgent(self) -> bool:
+        """Whether what this page says goes before other pages' ordinary speech: a hold is
+        running, the session is paused, or the coach asked how bad the pain is."""
+        view = self.view.now()
+        return view is not None and bool(view.get("hold") or view.get("paused")
+                                          or view.get("question") == "pain")
 
     def replay(self) -> None:
         """Bring a (re)attached page up to date: the captions, then the last view with a running
@@ -222,10 +266,40 @@ class PageSession:
             item = self.inbox.get()
             if item is None:
                 return
+            pcm, t_end, pos = item
             try:
-                self.client.session.feed(*item)
+                self.client.session.feed(pcm, t_end)
             except Exception:  # noqa: BLE001 - one bad chunk must not end the page's session
                 log.exception("session %s: could not process audio", self.sid)
+            if not self.client.session.detector.in_speech:
+                self.done = max(self.done, pos - MARGIN)
+            turns, (shared_turns, shared_done) = len(self.client.session.turns), self._shared_at
+            if self.shared and (turns != shared_turns or self.done - shared_done >= SHARE_EVERY):
+                self._share()
+
+    # --- another gateway's take-over (make cluster) ------------------------------------------
+
+    def _share(self) -> None:
+        """Keep what another gateway needs to take this page over (:mod:`.shared`)."""
+        if self.shared is None:
+            return
+        with self._lock:
+            self._shared_at = (len(self.client.session.turns), self.done)
+            record = {"captions": list(self.captions), "view": self.view.now(),
+                      "view_at": time.time(), "stream": self.stream.id, "done": self.done,
+                      "new": self.new}
+            self.shared.save(self.sid, record)
+
+    def take_over(self, record: dict) -> None:
+        """Continue a session another gateway kept (:meth:`_share`): its captions, its view aged
+        to now, and its stream from where that gateway had dealt with it."""
+        self.captions.extend(record.get("captions") or [])
+        view = record.get("view")
+        if view is not None:
+            self.view.update(aged(view, wall_age(record.get("view_at", time.time()))))
+        self.new = bool(record.get("new"))
+        self.done = int(record.get("done") or 0)
+        self.stream.resume(record.get("stream"), self.done)
 
     def close(self) -> None:
         with self._lock:

@@ -24,6 +24,8 @@ from aiohttp import web
 from stretch_voice.speech_cache import DEFAULT_DIR
 
 from .gateway import Gateway
+from .load import MAX_PAGES, MAX_QUEUE, Load
+from .shared import SharedSessions
 
 
 def lan_address() -> Optional[str]:
@@ -39,17 +41,21 @@ def lan_address() -> Optional[str]:
 
 
 async def serve(args: argparse.Namespace) -> None:
+    from stretch_voice.batching import BatchRecognizer
     from stretch_voice.recognizer import Recognizer
     from stretch_voice.speech_cache import cached_voice
     from stretch_voice.tts import get_synth
 
     loop = asyncio.get_running_loop()
     print("[web] loading the recogniser and the voice ...", flush=True)
-    recognizer = await loop.run_in_executor(None, Recognizer)
+    recognizer = await loop.run_in_executor(None, BatchRecognizer if args.batch > 1 else Recognizer)
     voice = cached_voice(args.voice, args.speech_cache)
     await loop.run_in_executor(None, lambda: get_synth(voice).load())
     gateway = Gateway(args.url, recognizer, linger=args.linger, voice=voice,
-                      connect_timeout=args.connect_timeout)
+                      connect_timeout=args.connect_timeout,
+                      load=Load(max_pages=args.max_pages, max_queue=args.max_queue),
+                      shared=SharedSessions(args.shared) if args.shared else None,
+                      batch=args.batch)
     runner = web.AppRunner(gateway.app())
     await runner.setup()
     await web.TCPSite(runner, args.host, args.port).start()
@@ -80,6 +86,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     help="seconds a closed page's session is kept for a reload to resume it")
     ap.add_argument("--connect-timeout", type=float, default=10.0,
                     help="seconds to wait for the coach's server when a page connects")
+    ap.add_argument("--max-pages", type=int, default=MAX_PAGES,
+                    help="pages attached at once before a new page is told the coach is busy")
+    ap.add_argument("--max-queue", type=float, default=MAX_QUEUE,
+                    help="utterances waiting for the recogniser, on average over 10 s, before a "
+                         "new page is told the coach is busy")
+    ap.add_argument("--batch", type=int, default=1,
+                    help="utterances of different pages waiting for Whisper decoded together, at "
+                         "most this many (1: one at a time)")
+    ap.add_argument("--shared", metavar="REDIS_URL",
+                    help="keep page sessions in this Redis (redis://host:port/db) so that another "
+                         "gateway can take a page over when this one dies (make cluster)")
     ap.add_argument("--voice", default="piper", help="the coach's voice (as make voice)")
     ap.add_argument("--speech-cache", default=str(DEFAULT_DIR), metavar="DIR",
                     help="the coach's sentences recorded at set-up; 'none' synthesises all")

@@ -47,6 +47,10 @@ class Stream:
         self.id, self.pos, self._skip, self._backlog = stream_id, 0, 0, 0
         return 0
 
+    def resume(self, stream_id: Optional[str], pos: int) -> None:
+        """Continue a stream another gateway had up to ``pos`` (a take-over: stretch_web/shared.py)."""
+        self.id, self.pos, self._skip, self._backlog = stream_id, max(0, pos), 0, 0
+
     def resend(self, start: int, samples: int, now: float) -> int:
         """The next ``samples`` samples are the stream from ``start`` on, captured earlier.
         Returns how many samples before ``start`` are lost for good."""

@@ -44,6 +44,7 @@ let heardAt = 0;            // performance.now() of the last message from the ga
 let downAt = 0;             // samples captured when the link last went down
 let stopping = false;       // STOP pressed, the gateway has not confirmed it yet: no coach audio
 let started = false;        // Start (or Tap to resume) pressed: sound and microphone on
+let busyAudio = null;       // the gateways are full: their spoken "busy", kept until Start is pressed
 const display = new SessionDisplay();
 const mic = new Mic(onMicChunk);
 const awake = new ScreenAwake((type, extra) => note(type, extra), () => showNotice(
@@ -227,6 +228,11 @@ function onMessage(m) {
       showNotice(m.message);
       if (m.code === 'bad_format' || m.code === 'taken_over') closedForGood = true;
       if (m.code === 'coach_unreachable') linkTrouble = true;
+      if (m.code === 'busy') {  // refused: said and shown; try again when the message says
+        closedForGood = true;
+        busyAudio = [];
+        setTimeout(() => { closedForGood = false; busyAudio = null; connect(); }, (m.retry_s || 60) * 1000);
+      }
       break;
     default: break;
   }
@@ -237,6 +243,7 @@ function showNotice(text) { $('notice').textContent = text; $('notice').hidden =
 // --- playback ----------------------------------------------------------------------------------
 
 function onAudio(buf) {
+  if (!playCtx && busyAudio) { busyAudio.push(buf); return; } // played when Start is pressed
   if (!playCtx || stopping) return; // no sound yet (the browser needs a tap), or cut by STOP
   const rate = new DataView(buf).getUint32(0, true);
   const pcm = new Int16Array(buf, 4);
@@ -288,6 +295,7 @@ async function start() {
   awake.want(!display.view || display.view.phase !== 'ended');
   playCtx = playCtx || new AudioContext();
   await playCtx.resume();
+  if (busyAudio) for (const buf of busyAudio.splice(0)) onAudio(buf);
   try {
     await mic.open();
     setMic('on', 'listening ');

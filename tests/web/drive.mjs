@@ -340,8 +340,75 @@ async function nowake() {
   report.events = await page.evaluate(() => window.coachTrace.events.map((e) => e.type));
 }
 
+async function busy() {
+  // The gateway has room for one page: the first is taken, the second is told the coach is busy
+  // (shown at once, said when Start gives it sound).
+  const first = await browser.newPage();
+  await first.goto(cfg.url);
+  await reach(first, 'first', () => window.coachTrace.events.some((e) => e.type === 'ready'));
+  const page = await browser.newPage();
+  await page.goto(cfg.url);
+  await reach(page, 'refused', () => window.coachTrace.errors.some((e) => e.code === 'busy')
+    && !document.getElementById('notice').hidden);
+  await page.click('#start');
+  await reach(page, 'said', () => window.coachTrace.played.samples > 0);
+  await page.waitForTimeout(500);
+  await snapshot(page, 'said');
+}
+
+const gatewayOf = async (context) => ((await context.cookies()).find((c) => c.name === 'COACH_GATEWAY') || {}).value;
+
+async function attachedPages() {
+  // pages attached to each gateway, asked of each directly (a dead one: null)
+  const out = {};
+  for (const [name, port] of Object.entries(cfg.gateways)) {
+    try { out[name] = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()).attached; } catch (e) { out[name] = null; }
+  }
+  return out;
+}
+
+async function failover() {
+  // make cluster's page through the balancer: typed text into a hold on one gateway, a second page
+  // on the other gateway; the first page's gateway is killed (SIGKILL) while its microphone says
+  // "ouch" (cfg.kill_at_s, in microphone samples). The page reconnects through the balancer to the
+  // other gateway, which takes its session over: resumed, and the coach hears the whole "ouch".
+  const mine = await browser.newContext({ viewport: { width: 430, height: 1000 } });
+  const page = await mine.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
+  await page.goto(cfg.url);
+  await page.click('#start');
+  await reach(page, 'connected', () => window.coachTrace.events.some((e) => e.type === 'ready'));
+  for (const text of cfg.texts) {
+    await say(page, text);
+    await page.waitForTimeout(cfg.pause_ms || 1500);
+  }
+  if (!(await reach(page, 'hold', shown, 'hold'))) return;
+  const theirs = await browser.newContext();
+  const other = await theirs.newPage();
+  await other.goto(cfg.url);
+  await reach(other, 'other', () => window.coachTrace.events.some((e) => e.type === 'ready'));
+  report.gateway = await gatewayOf(mine);
+  report.otherGateway = await gatewayOf(theirs);
+  report.attachedBefore = await attachedPages();
+  report.session = await page.evaluate(() => sessionStorage.getItem('stretch-coach-session'));
+  report.otherSession = await other.evaluate(() => sessionStorage.getItem('stretch-coach-session'));
+  await capturedAt(page, cfg.kill_at_s);
+  report.killedAt = await page.evaluate(() => performance.now());
+  process.kill(cfg.pids[report.gateway], 'SIGKILL');
+  report.killedAtSample = await page.evaluate(() => window.coachTrace.captured);
+  await reach(page, 'down', (t) => window.coachTrace.events.some((e) => e.type === 'link-down' && e.t > t), report.killedAt);
+  await reach(page, 'resumed', (t) => window.coachTrace.events.some((e) => e.type === 'ready' && e.t > t)
+    && document.getElementById('link').textContent.includes('resumed'), report.killedAt, 15000);
+  await reach(page, 'paused', () => /zero to ten/.test(document.getElementById('paused').innerText)
+    && !document.getElementById('paused').hidden, undefined, 20000);
+  report.attachedAfter = await attachedPages();
+  report.sessionAfter = await page.evaluate(() => sessionStorage.getItem('stretch-coach-session'));
+  await say(other, 'start');
+  await reach(other, 'other-served', choosing);
+}
+
 try {
-  await ({ voice, typed, nomic, reconnect, reloadWhileDown, phone, nowake })[scenario]();
+  await ({ voice, typed, nomic, reconnect, reloadWhileDown, phone, nowake, busy, failover })[scenario]();
 } catch (err) {
   report.errors.push(String(err));
 } finally {

@@ -395,7 +395,9 @@ def test_coach_down_is_a_clear_error_and_the_gateway_stays_up(tmp_path):
         p = run(scenario())
         err = p.of("error", code="coach_unreachable")[0]
         assert "does not answer" in err["message"] and p.closed == 1011
-        assert g.status() == {"sessions": 0, "attached": 0, "pages": []}
+        status = g.status()
+        assert (status["sessions"], status["attached"], status["pages"]) == (0, 0, [])
+        assert status["load"]["pages"] == 0 and status["load"]["sessions"] == 0
     finally:
         g.stop()
 

@@ -27,7 +27,7 @@ class StandIn:
     made: list["StandIn"] = []
 
     def __init__(self, sid, rasa_url, recognizer, send, voice=None, new=False, start_s=0.2,
-                 close_s=0.3):
+                 close_s=0.3, load=None, shared=None):
         self.sid, self.send, self.start_s, self.close_s = sid, send, start_s, close_s
         self.new = new
         self.closed = False
