@@ -4,6 +4,9 @@
 # (RedisLockStore), behind HAProxy on one port. REST is spread round robin over the Rasa servers;
 # socket.io connections stick to one server (a cookie, or the client's address when the client
 # keeps no cookies), because a socket.io session and the hold reminders live in one server.
+# Two page gateways (python -m stretch_web) sit behind the same HAProxy on a second port, each
+# talking to the coach through the balancer; a page sticks to one gateway (a cookie), and when that
+# gateway dies the page reconnects to another, which takes its session over from Redis.
 #
 #   scripts/cluster.sh [chat]   start it, then chat with the coach through the balancer
 #   scripts/cluster.sh serve    start it and wait (Ctrl-C stops everything)
@@ -12,7 +15,9 @@
 #   PGHOST [127.0.0.1] PGPORT [5432] PGDATABASE [test] PGUSER [postgres] PGPASSWORD []
 #   REDIS_HOST [127.0.0.1] REDIS_PORT [6379] REDIS_DB [1] REDIS_PASSWORD []
 #   CLUSTER_PORT [5005]: the balancer; CLUSTER_RASA_PORTS ["5006 5007"];
-#   CLUSTER_ACTIONS_PORTS ["5056 5057"]; CLUSTER_DIR [build/cluster]: generated endpoints files,
+#   CLUSTER_ACTIONS_PORTS ["5056 5057"]; CLUSTER_WEB_PORT [8080]: the page, through the balancer;
+#   CLUSTER_GATEWAY_PORTS ["8081 8082"] ("" for none); CLUSTER_GATEWAY_ARGS: more options for each
+#   gateway (python -m stretch_web --help); CLUSTER_DIR [build/cluster]: generated endpoints files,
 #   haproxy.cfg, logs, pid files and the chat's session id (unless STRETCH_SESSION_FILE is set);
 #   STRETCH_API_TOKEN: Rasa's HTTP API token [a fresh one].
 set -euo pipefail
@@ -27,6 +32,9 @@ REDIS_PASSWORD=${REDIS_PASSWORD:-}
 CLUSTER_PORT=${CLUSTER_PORT:-5005}
 read -r -a RASA_PORTS <<<"${CLUSTER_RASA_PORTS:-5006 5007}"
 read -r -a ACTIONS_PORTS <<<"${CLUSTER_ACTIONS_PORTS:-5056 5057}"
+CLUSTER_WEB_PORT=${CLUSTER_WEB_PORT:-8080}
+read -r -a GATEWAY_PORTS <<<"${CLUSTER_GATEWAY_PORTS-8081 8082}"
+read -r -a GATEWAY_ARGS <<<"${CLUSTER_GATEWAY_ARGS:-}"
 CLUSTER_DIR=${CLUSTER_DIR:-build/cluster}
 mkdir -p "$CLUSTER_DIR"
 # The chat's session id: its own file, not `make run`'s .chat_session (that conversation is in SQLite).
@@ -37,7 +45,9 @@ if [ "${#RASA_PORTS[@]}" -ne "${#ACTIONS_PORTS[@]}" ]; then
 fi
 command -v haproxy >/dev/null || { echo "haproxy is not installed: run scripts/setup.sh" >&2; exit 1; }
 
-for port in "$CLUSTER_PORT" "${RASA_PORTS[@]}" "${ACTIONS_PORTS[@]}"; do
+WEB_PORTS=()
+[ "${#GATEWAY_PORTS[@]}" -eq 0 ] || WEB_PORTS=("$CLUSTER_WEB_PORT" "${GATEWAY_PORTS[@]}")
+for port in "$CLUSTER_PORT" "${RASA_PORTS[@]}" "${ACTIONS_PORTS[@]}" "${WEB_PORTS[@]}"; do
   if .venv/bin/python -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$port))!=0)"; then
     echo "Port $port is in use: is the cluster (or the coach) already running? Set CLUSTER_*PORT*." >&2
     exit 1
@@ -139,10 +149,52 @@ backend socketio
   default-server inter 1s fall 2 rise 2
 $sticky_servers
 EOF
+if [ "${#GATEWAY_PORTS[@]}" -gt 0 ]; then
+  gateway_servers=""
+  for i in "${!GATEWAY_PORTS[@]}"; do
+    gateway_servers+="  server gateway-$((i + 1)) 127.0.0.1:${GATEWAY_PORTS[$i]} check cookie gateway-$((i + 1))"$'\n'
+  done
+  # The page, its static files and its WebSocket: a new page goes to the gateway with the fewest
+  # connections (its pages' WebSockets), then sticks to it (a cookie set with the page); a gateway
+  # that fails is left out, and its pages' new connections go to another.
+  cat >>"$CLUSTER_DIR/haproxy.cfg" <<EOF
+frontend pages
+  bind 127.0.0.1:$CLUSTER_WEB_PORT
+  default_backend gateways
+  http-response set-header X-Coach-Gateway %s
+backend gateways
+  balance leastconn
+  cookie COACH_GATEWAY insert indirect nocache
+  option httpchk GET /status
+  default-server inter 1s fall 2 rise 2
+$gateway_servers
+EOF
+fi
 
 echo "[cluster] starting ${#RASA_PORTS[@]} Rasa servers and action servers (logs in $CLUSTER_DIR/) ..."
 .venv/bin/python -m stretch_run.wait_ready --what "the cluster" --logs "$CLUSTER_DIR/" --timeout 300 \
   --actions "${ACTIONS_PORTS[@]}" --rasa "${RASA_PORTS[@]}"
+if [ "${#GATEWAY_PORTS[@]}" -gt 0 ]; then
+  # The gateways keep their pages' sessions in the cluster's Redis, so another can take them over.
+  shared=$(REDIS_HOST=$REDIS_HOST REDIS_PORT=$REDIS_PORT REDIS_DB=$REDIS_DB REDIS_PASSWORD=$REDIS_PASSWORD \
+    .venv/bin/python -c 'import os, urllib.parse as u; e = os.environ
+auth = ":" + u.quote(e["REDIS_PASSWORD"], safe="") + "@" if e["REDIS_PASSWORD"] else ""
+print("redis://" + auth + e["REDIS_HOST"] + ":" + e["REDIS_PORT"] + "/" + e["REDIS_DB"])')
+  echo "[cluster] starting ${#GATEWAY_PORTS[@]} page gateways ..."
+  for i in "${!GATEWAY_PORTS[@]}"; do
+    n=$((i + 1))
+    .venv/bin/python -m stretch_web --url "http://127.0.0.1:$CLUSTER_PORT" --port "${GATEWAY_PORTS[$i]}" \
+      --shared "$shared" -v "${GATEWAY_ARGS[@]}" >"$CLUSTER_DIR/gateway-$n.log" 2>&1 &
+    PIDS+=($!); echo $! >"$CLUSTER_DIR/gateway-$n.pid"
+  done
+  for i in "${!GATEWAY_PORTS[@]}"; do
+    until .venv/bin/python -c "import urllib.request as r; r.urlopen('http://127.0.0.1:${GATEWAY_PORTS[$i]}/status', timeout=2)" 2>/dev/null; do
+      kill -0 "$(cat "$CLUSTER_DIR/gateway-$((i + 1)).pid")" 2>/dev/null \
+        || { tail -20 "$CLUSTER_DIR/gateway-$((i + 1)).log" >&2; exit 1; }
+      sleep 0.5
+    done
+  done
+fi
 haproxy -db -f "$CLUSTER_DIR/haproxy.cfg" >"$CLUSTER_DIR/haproxy.log" 2>&1 &
 PIDS+=($!); echo $! >"$CLUSTER_DIR/haproxy.pid"
 until .venv/bin/python -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$CLUSTER_PORT))!=0)"; do
@@ -150,6 +202,7 @@ until .venv/bin/python -c "import socket,sys; s=socket.socket(); sys.exit(s.conn
   sleep 0.2
 done
 echo "[cluster] ready at http://127.0.0.1:$CLUSTER_PORT (REST /webhooks/rest/webhook, socket.io /socket.io)"
+[ "${#GATEWAY_PORTS[@]}" -eq 0 ] || echo "[cluster] the page at http://127.0.0.1:$CLUSTER_WEB_PORT/ (gateways on ${GATEWAY_PORTS[*]})"
 
 mode=chat
 case "${1:-}" in chat|serve) mode=$1; shift ;; esac

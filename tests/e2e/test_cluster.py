@@ -1,111 +1,48 @@
-"""The cluster (scripts/cluster.sh, `make cluster`) for real: two Rasa servers and two action
-servers on PostgreSQL and Redis behind HAProxy. A conversation over REST through the balancer is
-spread over both servers; the server that started a hold is killed; the conversation goes on
-through the other with nothing lost, and the hold whose reminder died with its server ends with the
-coach's "that hold is over". Skipped only when PostgreSQL or Redis is unreachable."""
+"""The cluster (scripts/cluster.sh, `make cluster`; lab/harness/cluster.py) for real: two Rasa
+servers and two action servers on PostgreSQL and Redis behind HAProxy. A conversation over REST
+through the balancer is spread over both servers; the server that started a hold is killed; the
+conversation goes on through the other with nothing lost, and the hold whose reminder died with its
+server ends with the coach's "that hold is over". Skipped only when PostgreSQL or Redis is
+unreachable. The page gateways in the cluster: tests/web/test_cluster_pages.py."""
 
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
-import requests
 
-from lab.harness.servers import MODEL, ROOT, free_ports, stop_process
+from lab.harness.cluster import PG, Cluster, unreachable
+from lab.harness.servers import MODEL, ROOT, free_ports
 
-PG = dict(host=os.environ.get("PGHOST", "127.0.0.1"), port=int(os.environ.get("PGPORT", "5432")),
-          dbname=os.environ.get("PGDATABASE", "test"), user=os.environ.get("PGUSER", "postgres"),
-          password=os.environ.get("PGPASSWORD") or None)
-REDIS = dict(host=os.environ.get("REDIS_HOST", "127.0.0.1"),
-             port=int(os.environ.get("REDIS_PORT", "6379")))
 TIME_SCALE = 0.2   # a 30 s hold lasts 6 s; its "five more seconds" cue is due 5 s in
-
-
-def _unreachable() -> str:
-    import psycopg2
-    import redis
-
-    try:
-        psycopg2.connect(connect_timeout=3, **PG).close()
-    except Exception as e:  # noqa: BLE001 - any failure means: no database to test against
-        return f"PostgreSQL at {PG['host']}:{PG['port']} unreachable: {e}".strip()
-    try:
-        redis.Redis(socket_timeout=3, **REDIS).ping()
-    except Exception as e:  # noqa: BLE001
-        return f"Redis at {REDIS['host']}:{REDIS['port']} unreachable: {e}"
-    return ""
-
-
-REASON = _unreachable()
+REASON = unreachable()
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(bool(REASON), reason=REASON)]
-
-
-class Cluster:
-    def __init__(self, workdir: Path) -> None:
-        balancer, r1, r2, a1, a2 = free_ports(5)
-        self.dir, self.url, self.token = workdir, f"http://127.0.0.1:{balancer}", secrets.token_urlsafe(24)
-        self.env = {**os.environ, "CLUSTER_NO_SETUP": "1", "CLUSTER_PORT": str(balancer),
-                    "CLUSTER_RASA_PORTS": f"{r1} {r2}", "CLUSTER_ACTIONS_PORTS": f"{a1} {a2}",
-                    "CLUSTER_DIR": str(workdir), "STRETCH_API_TOKEN": self.token,
-                    "STRETCH_TIME_SCALE": str(TIME_SCALE)}
-        self.log = workdir / "cluster.log"
-        self.proc = subprocess.Popen([str(ROOT / "scripts" / "cluster.sh"), "serve"], cwd=ROOT,
-                                     env=self.env, stdout=self.log.open("ab"),
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-
-    def wait_ready(self, timeout: float = 400) -> None:
-        deadline = time.time() + timeout
-        while "[cluster] ready" not in self.log.read_text():
-            if self.proc.poll() is not None or time.time() > deadline:
-                logs = "\n".join(p.read_text()[-2000:] for p in sorted(self.dir.glob("*.log")))
-                raise RuntimeError(f"the cluster did not start:\n{logs}")
-            time.sleep(0.5)
-
-    def pid(self, server: str) -> int:
-        return int((self.dir / f"{server}.pid").read_text())
-
-    def say(self, sender: str, text: str) -> tuple[str, str]:
-        """The coach's reply and the name of the Rasa server that gave it."""
-        r = requests.post(f"{self.url}/webhooks/rest/webhook",
-                          json={"sender": sender, "message": text}, timeout=30)
-        r.raise_for_status()
-        return " ".join(m.get("text", "") for m in r.json()), r.headers["X-Coach-Server"]
-
-    def tracker(self, sender: str) -> dict:
-        r = requests.get(f"{self.url}/conversations/{sender}/tracker",
-                         params={"token": self.token}, timeout=30)
-        r.raise_for_status()
-        return r.json()
 
 
 @pytest.fixture
 def cluster(tmp_path):
     if not MODEL.exists():
         pytest.fail("no trained model: run scripts/setup.sh (make install) first")
-    c = Cluster(tmp_path)
+    c = Cluster(tmp_path, TIME_SCALE)
     try:
         c.wait_ready()
         yield c
     finally:
-        stop_process(c.proc)
+        c.stop()
 
 
 @pytest.fixture
-def sender():
+def sender(cluster):
     """A fresh conversation id; its rows are deleted from PostgreSQL afterwards."""
-    import psycopg2
+    import secrets
 
     sid = f"cluster-test-{time.time_ns()}-{secrets.token_hex(4)}"
     yield sid
-    with psycopg2.connect(**PG) as conn, conn.cursor() as cur:
-        cur.execute("DELETE FROM events WHERE sender_id = %s", (sid,))
-    conn.close()
+    cluster.delete_conversation(sid)
 
 
 def user_texts(tracker: dict) -> list[str]:
@@ -147,6 +84,8 @@ def test_killing_the_server_that_started_a_hold_loses_nothing(cluster, sender):
 
 def test_socketio_sticks_to_one_server(cluster):
     """The socket.io handshake gets a cookie naming its server; every request with it goes there."""
+    import requests
+
     http = requests.Session()
     r = http.get(f"{cluster.url}/socket.io/", params={"EIO": "4", "transport": "polling"}, timeout=10)
     r.raise_for_status()
@@ -163,10 +102,11 @@ def test_make_cluster_chats_over_socketio_through_the_balancer(tmp_path):
     HAProxy; everything is stopped on the way out."""
     import psycopg2
 
-    balancer, r1, r2, a1, a2 = free_ports(5)
+    balancer, r1, r2, a1, a2, web, g1, g2 = free_ports(8)
     session = tmp_path / "chat_session"
     env = {**os.environ, "CLUSTER_PORT": str(balancer), "CLUSTER_RASA_PORTS": f"{r1} {r2}",
-           "CLUSTER_ACTIONS_PORTS": f"{a1} {a2}", "CLUSTER_DIR": str(tmp_path),
+           "CLUSTER_ACTIONS_PORTS": f"{a1} {a2}", "CLUSTER_WEB_PORT": str(web),
+           "CLUSTER_GATEWAY_PORTS": f"{g1} {g2}", "CLUSTER_DIR": str(tmp_path),
            "STRETCH_SESSION_FILE": str(session)}
     try:
         proc = subprocess.run(["make", "cluster"], cwd=ROOT, input="stop\nstart\n/quit\n", text=True,
@@ -180,6 +120,7 @@ def test_make_cluster_chats_over_socketio_through_the_balancer(tmp_path):
     assert proc.returncode == 0, out[-3000:]
     assert "[cluster] ready" in out and "Coach: Stopped." in out, out[-3000:]
     assert "warm up" in out.lower(), out[-3000:]
-    for port in (balancer, r1, r2, a1, a2):   # nothing left running
+    assert f"the page at http://127.0.0.1:{web}/" in out, out[-3000:]
+    for port in (balancer, r1, r2, a1, a2, web, g1, g2):   # nothing left running
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, port
