@@ -4,8 +4,10 @@ is unsure it heard a command rather than a safety request. No Rasa imports.
 Under a TV or in an echoing room, Whisper sometimes writes a safety phrase as a command ("OK." for
 "ouch ouch", "Let's go." for "hang on"), and the coach would move on past a pain report. The voice
 loop sends, with each utterance, how it heard it (message metadata ``heard``: the safety
-detector's probability that a safety phrase was said, and Whisper's confidence). A moving command
-heard that way is treated as unclear: mid-hold the coach pauses, elsewhere it asks again. It can
+detector's probability that a safety phrase was said, Whisper's confidence, and whether another
+voice was talking on in the room). A moving command heard in doubt is treated as unclear: mid-hold
+the coach pauses, elsewhere it asks again. With another voice in the room the bar is lower, since
+that is where Whisper writes the TV's words for the person's. It can
 only hold the session back, never move it on, so a client cannot use it to skip a safety step.
 The thresholds were set on held-out voices by lab/experiments/doubt_tune.py (docs/voice_bench.md).
 """
@@ -19,11 +21,14 @@ from typing import Any, Mapping, Optional
 from . import contract as C
 
 METADATA_KEY = "heard"
-"""The message metadata the voice loop sends: ``{"safety_p": float, "logprob": float}``."""
+"""The message metadata the voice loop sends: ``{"safety_p": float, "logprob": float,
+"room_talk": bool}`` (``room_talk`` may be left out: false)."""
 
-SAFETY_P = 0.1
+SAFETY_P = 0.5
 """A moving command is in doubt when the safety detector gave a safety phrase at least this
 probability (its own threshold for hearing one is 0.968) ..."""
+SAFETY_P_ROOM_TALK = 0.1
+"""... or this much while another voice talks on in the room ..."""
 LOGPROB = -1.2
 """... or when Whisper's average log-probability per token was below this."""
 
@@ -34,22 +39,25 @@ class Hearing:
 
     safety_p: float  # the safety detector's probability of a safety phrase (0..1)
     logprob: float  # Whisper's average log-probability per token (<= 0)
+    room_talk: bool = False  # another voice was talking on (the foreground gate was closing)
 
 
 def hearing(metadata: Optional[Mapping[str, Any]]) -> Optional[Hearing]:
-    """The hearing in a message's metadata, or None (typed text, or not two finite numbers)."""
+    """The hearing in a message's metadata, or None (typed text, or malformed: not two finite
+    numbers, or a ``room_talk`` that is not true or false)."""
     heard = (metadata or {}).get(METADATA_KEY)
     if not isinstance(heard, Mapping):
         return None
-    p, lp = heard.get("safety_p"), heard.get("logprob")
+    p, lp, talk = heard.get("safety_p"), heard.get("logprob"), heard.get("room_talk", False)
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-               for v in (p, lp)):
+               for v in (p, lp)) or not isinstance(talk, bool):
         return None
-    return Hearing(min(max(float(p), 0.0), 1.0), min(float(lp), 0.0))
+    return Hearing(min(max(float(p), 0.0), 1.0), min(float(lp), 0.0), talk)
 
 
 def in_doubt(intent: Optional[str], heard: Optional[Hearing]) -> bool:
     """True when ``intent`` moves the session on and was heard too uncertainly to act on."""
     if heard is None or intent not in C.MOVING_INTENTS:
         return False
-    return heard.safety_p >= SAFETY_P or heard.logprob < LOGPROB
+    bar = SAFETY_P_ROOM_TALK if heard.room_talk else SAFETY_P
+    return heard.safety_p >= bar or heard.logprob < LOGPROB

@@ -154,10 +154,12 @@ class Transcript:
                 "no_speech": round(self.no_speech, 3), "ms": round(self.ms, 1),
                 "safety_p": round(self.safety_p, 3)}
 
-    def heard(self) -> dict[str, dict[str, float]]:
-        """How the utterance was heard, as message metadata for the coach: a command that moves
-        the session on is not acted on when it was heard in doubt (``stretch_coach.doubt``)."""
-        return {"heard": {"safety_p": round(self.safety_p, 4), "logprob": round(self.logprob, 4)}}
+    def heard(self, room_talk: bool = False) -> dict[str, dict[str, object]]:
+        """How the utterance was heard (``room_talk``: another voice talked on), as message
+        metadata for the coach: a command that moves the session on is not acted on when it was
+        heard in doubt (``stretch_coach.doubt``)."""
+        return {"heard": {"safety_p": round(self.safety_p, 4), "logprob": round(self.logprob, 4),
+                          "room_talk": room_talk}}
 
 
 def model_dir() -> Path:

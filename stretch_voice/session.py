@@ -273,7 +273,8 @@ class VoiceSession:
                 self._awaiting = turn
                 turn.sent = self.clock()
             if self.hearing and message != FALLBACK_MESSAGE:
-                turn.metadata = res.heard()
+                gate = getattr(self.detector, "gate", None)
+                turn.metadata = res.heard(room_talk=bool(gate is not None and gate.active))
             self.send(message, turn.metadata)
         self.turns.append(turn)
         if self.on_turn:

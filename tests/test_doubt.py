@@ -10,8 +10,8 @@ import pytest
 from stretch_coach import contract, doubt
 
 
-def heard(p: float, lp: float) -> doubt.Hearing:
-    return doubt.Hearing(p, lp)
+def heard(p: float, lp: float, room_talk: bool = False) -> doubt.Hearing:
+    return doubt.Hearing(p, lp, room_talk)
 
 
 SURE = heard(0.0, -0.1)
@@ -25,6 +25,14 @@ def test_every_moving_command_is_held_back_when_the_detector_or_whisper_doubts(i
     assert not doubt.in_doubt(intent, None)  # typed text
 
 
+@pytest.mark.parametrize("intent", contract.MOVING_INTENTS)
+def test_with_another_voice_in_the_room_the_bar_is_lower(intent):
+    between = (doubt.SAFETY_P_ROOM_TALK + doubt.SAFETY_P) / 2
+    assert doubt.in_doubt(intent, heard(between, -0.1, room_talk=True))
+    assert not doubt.in_doubt(intent, heard(between, -0.1, room_talk=False))
+    assert not doubt.in_doubt(intent, heard(doubt.SAFETY_P_ROOM_TALK / 2, -0.1, room_talk=True))
+
+
 @pytest.mark.parametrize("intent", [i for i in contract.INTENTS if i not in contract.MOVING_INTENTS])
 def test_nothing_else_is_ever_held_back(intent):
     assert not doubt.in_doubt(intent, heard(1.0, -5.0))
@@ -32,6 +40,8 @@ def test_nothing_else_is_ever_held_back(intent):
 
 def test_the_metadata_is_read_and_clamped():
     assert doubt.hearing({"heard": {"safety_p": 0.3, "logprob": -0.4}}) == heard(0.3, -0.4)
+    assert doubt.hearing({"heard": {"safety_p": 0.3, "logprob": -0.4, "room_talk": True}}) \
+        == heard(0.3, -0.4, room_talk=True)
     assert doubt.hearing({"heard": {"safety_p": 7, "logprob": 2}}) == heard(1.0, 0.0)
     assert doubt.hearing({"heard": {"safety_p": -1, "logprob": -9}}) == heard(0.0, -9.0)
 
@@ -41,6 +51,8 @@ def test_the_metadata_is_read_and_clamped():
     {"heard": {"safety_p": 0.3}}, {"heard": {"safety_p": "0.3", "logprob": -0.4}},
     {"heard": {"safety_p": True, "logprob": -0.4}}, {"heard": {"safety_p": math.nan, "logprob": -0.4}},
     {"heard": {"safety_p": 0.3, "logprob": math.inf}},
+    {"heard": {"safety_p": 0.3, "logprob": -0.4, "room_talk": "yes"}},
+    {"heard": {"safety_p": 0.3, "logprob": -0.4, "room_talk": 1}},
 ])
 def test_a_malformed_hearing_is_no_hearing(metadata):
     assert doubt.hearing(metadata) is None

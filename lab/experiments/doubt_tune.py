@@ -1,15 +1,16 @@
 """Where a moving command should count as heard in doubt: the safety detector's probability
 below its own threshold, read on the detector's held-out voices (never the bench's).
 
-    .venv/bin/python -m lab.experiments.doubt_tune [--rounds 2] [--doubts 0.2 0.3 0.5 0.7]
+    .venv/bin/python -m lab.experiments.doubt_tune [--rounds 4] [--quiet 0.3 0.5] [--tv 0.1]
 
 Each phrase of the detector's data (lab/safety/data.py: our safety requests, commands, partner
 talk and chatter) in each held-out voice, in a random condition of its training rooms, noise, TV
 and phone path, goes through the recogniser (safety ear and detector) and our NLU (the trained
-model, in process). For each doubt level, on the calibration voices (tuning) and the evaluation
-voices (reported, not tuned on): safety phrases that became a command that moves the session on
-(the dangerous miss) and how many of them a doubt would have stopped, and other speech that
-became a moving command and would have been stopped (commands lost, or partner talk spared).
+model, in process). For the shipped rule (stretch_coach.doubt) and a grid of others, on the
+calibration voices (tuning) and the evaluation voices (reported, not tuned on), in a quiet room
+and with a TV on: safety phrases that became a command that moves the session on (the dangerous
+miss) and are left, and other speech that became a moving command and is held back (commands
+lost, or partner talk spared). ``--rows`` judges an earlier run's rows again.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import json
 from pathlib import Path
 
 from lab.safety import data
-from stretch_coach import contract
+from stretch_coach import contract, doubt
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,32 +30,47 @@ def heard(rec, parse, exs: list) -> list[dict]:
     """One row per example: its label, the transcript, the detector's probability, the intent."""
     rows = []
     for ex in exs:
-        pcm, label = data.render(ex)
+        pcm, label, how = data.render_case(ex)
         t = rec.transcribe(pcm)
         intent, confidence = parse(t.text) if t.text else ("", 0.0)
-        rows.append({"phrase": ex.text, "label": label, "text": t.text, "safety": t.safety,
+        rows.append({"phrase": ex.text, "label": label, "how": how, "text": t.text,
+                     "safety": t.safety,
                      "p": t.safety_p, "logprob": t.logprob, "no_speech": t.no_speech,
                      "intent": intent, "confidence": confidence})
     return rows
 
 
-def table(name: str, rows: list[dict], doubts: list[float]) -> None:
-    """Per doubt level: dangerous misses left, moving commands stopped among other speech."""
+def table(name: str, rows: list[dict], quiet_ps: list[float], talk_ps: list[float]) -> None:
+    """Dangerous misses left and moving commands held back, per rule: the shipped one
+    (stretch_coach.doubt) and a grid of the detector's bars in a quiet room and with a TV on
+    (the TV condition stands for the foreground gate's ``room_talk``)."""
     moving = set(contract.MOVING_INTENTS)
-    safe = [r for r in rows if r["label"] != "none"]
-    other = [r for r in rows if r["label"] == "none"]
-    danger = [r for r in safe if r["intent"] in moving]
-    other_moving = [r for r in other if r["intent"] in moving]
-    print(f"\n{name}: {len(safe)} safety clips, {len(other)} others; "
-          f"dangerous {len(danger)}, others -> moving {len(other_moving)}")
+    danger = [r for r in rows if r["label"] != "none" and r["intent"] in moving]
+    others = [r for r in rows if r["label"] == "none" and r["intent"] in moving]
+    print(f"\n{name}: {len(rows)} clips; safety -> moving {len(danger)}, others -> moving "
+          f"{len(others)}")
     for r in danger:
-        print(f"  dangerous: {r['phrase']!r} heard {r['text']!r} -> {r['intent']} p={r['p']:.3f}")
-    for d in doubts:
-        left = sum(r["p"] < d for r in danger)
-        stopped = [r for r in other_moving if r["p"] >= d]
-        print(f"  doubt >= {d:.2f}: dangerous left {left}/{len(danger)}, "
-              f"moving others stopped {len(stopped)}/{len(other_moving)} "
-              f"({', '.join(sorted({r['phrase'] for r in stopped}))[:200]})")
+        print(f"  dangerous ({r['how']}): {r['phrase']!r} heard {r['text']!r} -> {r['intent']} "
+              f"p={r['p']:.3f} logprob={r['logprob']:.2f}")
+
+    def line(label: str, rule) -> None:
+        parts = []
+        for part, hows in (("quiet", ("clean", "noise", "room", "phone")), ("TV", ("tv",))):
+            d = [r for r in danger if r["how"] in hows]
+            o = [r for r in others if r["how"] in hows]
+            parts.append(f"{part}: dangerous left {sum(not rule(r) for r in d)}/{len(d)}, "
+                         f"moving others held back {sum(rule(r) for r in o)}/{len(o)}")
+        print(f"  {label:28} " + "; ".join(parts))
+
+    def shipped(r: dict) -> bool:
+        return doubt.in_doubt(r["intent"], doubt.Hearing(r["p"], r["logprob"], r["how"] == "tv"))
+
+    line("shipped", shipped)
+    for q in quiet_ps:
+        for t in talk_ps:
+            line(f"p >= {q} quiet, {t} TV", lambda r, q=q, t=t: r["p"] >= (t if r["how"] == "tv"
+                                                                             else q)
+                 or r["logprob"] < doubt.LOGPROB)
 
 
 def main() -> int:
@@ -62,10 +78,15 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=4, help="conditions per phrase and voice (tuning)")
     ap.add_argument("--eval-rounds", type=int, default=2, help="the same, for the evaluation")
     ap.add_argument("--seed", type=int, default=300)
-    ap.add_argument("--doubts", nargs="+", type=float,
-                    default=[0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+    ap.add_argument("--quiet", nargs="+", type=float, default=[0.1, 0.3, 0.5, 0.7])
+    ap.add_argument("--tv", nargs="+", type=float, default=[0.05, 0.1, 0.2])
+    ap.add_argument("--rows", default=None, help="judge the rows of an earlier run's --out")
     ap.add_argument("--out", default=str(ROOT / "results" / "doubt_tune.json"))
     args = ap.parse_args()
+    if args.rows:
+        for name, rows in json.loads(Path(args.rows).read_text()).items():
+            table(name, rows, args.quiet, args.tv)
+        return 0
     from rasa.core.agent import Agent
 
     from stretch_voice.recognizer import Recognizer
@@ -84,7 +105,7 @@ def main() -> int:
                                  ("evaluation", held[1::2], args.eval_rounds)):
         exs = [e for r in range(rounds) for e in data.examples(voices, args.seed + r)]
         out[name] = heard(rec, parse, exs)
-        table(f"{name} voices {voices}", out[name], args.doubts)
+        table(f"{name} voices {voices}", out[name], args.quiet, args.tv)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out))
     return 0

@@ -96,10 +96,16 @@ def examples(voice_list: list[str], seed: int, per_voice: Optional[int] = None
 
 
 def render(ex: Example) -> tuple[bytes, str]:
+    """The utterance as the recogniser would get it and its label: see :func:`render_case`."""
+    pcm, label, _ = render_case(ex)
+    return pcm, label
+
+
+def render_case(ex: Example) -> tuple[bytes, str, str]:
     """The utterance as the recogniser would get it (0.3 s before, the speech, 0.3 s after) in
     a random one of: clean, noise, a training room, a room with a TV, a phone's path (each with
-    a quiet or loud speaker), or a TV alone with no one speaking; and its label ("none" for the
-    TV alone)."""
+    a quiet or loud speaker), or a TV alone with no one speaking; its label ("none" for the TV
+    alone), and which of those conditions it is."""
     rng = np.random.default_rng(ex.seed)
     speed = int(rng.integers(130, 215))
     speech = R.dry_speech(ex.text, ex.voice, speed) * 10 ** (rng.uniform(-12, 6) / 20)
@@ -123,7 +129,7 @@ def render(ex: Example) -> tuple[bytes, str]:
     out = add_noise(wet, rng, snr_db=snr, reference=speech, noise=kind)
     if how == "phone":
         out = R.phone_path(out, shout=ex.label != "none" and rng.random() < 0.5)
-    return out.astype("<i2").tobytes(), "none" if how == "tv-only" else ex.label
+    return out.astype("<i2").tobytes(), "none" if how == "tv-only" else ex.label, str(how)
 
 
 def _tv(voice: str, rm: R.Room, n: int, offset_s: float) -> np.ndarray:

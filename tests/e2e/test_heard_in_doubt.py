@@ -12,6 +12,8 @@ pytestmark = pytest.mark.e2e
 CAT = catalogue.default()
 SURE = {"heard": {"safety_p": 0.01, "logprob": -0.2}}
 DOUBT_DETECTOR = {"heard": {"safety_p": max(0.6, doubt.SAFETY_P), "logprob": -0.2}}
+DOUBT_IN_TV = {"heard": {"safety_p": doubt.SAFETY_P_ROOM_TALK, "logprob": -0.2, "room_talk": True}}
+SURE_IN_QUIET = {"heard": {"safety_p": doubt.SAFETY_P_ROOM_TALK, "logprob": -0.2}}
 DOUBT_WHISPER = {"heard": {"safety_p": 0.0, "logprob": min(-1.5, doubt.LOGPROB - 0.5)}}
 
 
@@ -40,6 +42,14 @@ def test_heard_in_doubt_by_whisper_alone_is_held_back_too(user):
     user.say("harder", DOUBT_WHISPER)
     assert user.intent() == contract.NLU_FALLBACK
     assert user.state()["level"] == 0
+
+
+def test_with_a_tv_talking_a_lower_detector_reading_is_doubt_enough(user):
+    into_a_hold(user)
+    user.say("harder", SURE_IN_QUIET)
+    assert user.intent() == contract.HARDER
+    user.say("harder", DOUBT_IN_TV)
+    assert user.intent() == contract.NLU_FALLBACK
 
 
 def test_a_sure_hearing_and_typed_text_move_on_as_before(user):
@@ -71,6 +81,7 @@ def test_before_a_session_a_doubtful_start_asks_again(user):
 @pytest.mark.parametrize("metadata", [
     {"heard": "loud"}, {"heard": {"safety_p": "0.9", "logprob": -0.1}},
     {"heard": {"safety_p": True, "logprob": -0.1}}, {"heard": None}, {"other": 1},
+    {"heard": {"safety_p": 0.9, "logprob": -0.1, "room_talk": "on"}},
 ])
 def test_a_malformed_hearing_is_ignored(user, metadata):
     user.say("start", metadata)

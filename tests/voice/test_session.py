@@ -312,7 +312,7 @@ def test_each_transcript_goes_with_how_it_was_heard_and_a_reprompt_without() -> 
     session = VoiceSession(rec, lambda text, meta: sent.append((text, meta)),
                            Speaker(Player("null", simulate=False)))
     feed(session, speech("next step") + room(1.0) + speech("blah blah") + room(1.0))
-    assert sent == [("next step", {"heard": {"safety_p": 0.25, "logprob": -0.4}}),
+    assert sent == [("next step", {"heard": {"safety_p": 0.25, "logprob": -0.4, "room_talk": False}}),
                     (FALLBACK_MESSAGE, None)]
     assert session.turns[0].metadata == sent[0][1]
     session.speaker.close()
