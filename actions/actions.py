@@ -25,12 +25,13 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 
 from stretch_coach import contract as C
-from stretch_coach import lexicon, machine
+from stretch_coach import machine, people
 from stretch_coach.machine.view import view
 from stretch_coach.timing import Clock
 
-from . import recovery
-from .settings import settings
+from . import recovery, remember
+from .messages import event_from, event_from_message
+from .settings import Settings, settings
 
 REMINDER_PREFIX = "hold_cue_"
 ACTION_LISTEN = "action_listen"
@@ -48,42 +49,6 @@ def view_message(state: machine.State, clock: Clock) -> Dict[Text, Any]:
 def reminder_name(sender_id: Text) -> Text:
     """One reminder per conversation (Rasa keys scheduled jobs by this name)."""
     return f"{REMINDER_PREFIX}{sender_id}"
-
-
-def _values(message: Dict[Text, Any], name: Text) -> List[Text]:
-    return [
-        str(e["value"]) for e in message.get("entities") or []
-        if e.get("entity") == name and e.get("value") is not None
-    ]
-
-
-def _entity(message: Dict[Text, Any], name: Text) -> Optional[Text]:
-    values = _values(message, name)
-    return values[0] if values else None
-
-
-def event_from(tracker: Tracker, name: Text) -> machine.Event:
-    """The machine event for this turn: the action's event name plus the message's entities."""
-    return event_from_message(tracker.latest_message or {}, name)
-
-
-def event_from_message(message: Dict[Text, Any], name: Text) -> machine.Event:
-    """The machine event for a user message (Rasa's parse data: text, entities)."""
-    lex = lexicon.default()
-    text = message.get("text") or ""
-    # Several ratings in one turn ("ten, it's really bad"): the worst one counts.
-    levels = [lv for lv in (lex.pain_level(v) for v in _values(message, C.PAIN_LEVEL)) if lv is not None]
-    pain = max(levels) if levels else None
-    side = _entity(message, C.SIDE)
-    return machine.Event(
-        name=name,
-        variant=_entity(message, C.VARIANT),
-        side=side if side in C.SIDES else None,
-        pain=pain,
-        sharp=name == C.DISCOMFORT and lex.sharp(text),
-        # a number and nothing else: the machine asks first when no pain question is open
-        rating=lex.rating(text) if name == C.DISCOMFORT else None,
-    )
 
 
 class SessionAction(Action, abc.ABC):
@@ -104,18 +69,20 @@ class SessionAction(Action, abc.ABC):
         state, replayed = self._catch_up(state, tracker, clock)
         if replayed is not None:
             dispatcher.utter_message(response="utter_fault_back")
-        new_state, effects = machine.step(
-            state, event_from(tracker, self.event_name), clock.now(), grace=clock.grace
+        before, effects = state, [*(replayed or [])]
+        device = remember.device_of(tracker)
+        seen = remember.recognise(state, device, config)
+        if seen is not None:   # the pair this device saw last, once per conversation
+            state, found = machine.step(state, seen, clock.now(), grace=clock.grace)
+            effects.extend(found)
+        self.prepare(dispatcher, tracker, state, config)
+        new_state, stepped = machine.step(
+            state, self.event(tracker, state, device, config), clock.now(), grace=clock.grace
         )
-        effects = [*(replayed or []), *effects]
-        events: List[EventType] = []
-        for effect in effects:
-            if isinstance(effect, machine.Say):
-                dispatcher.utter_message(response=effect.response, **effect.args)
-            elif isinstance(effect, machine.Schedule):
-                events.append(self._reminder(tracker.sender_id, clock, effect.due))
-            elif isinstance(effect, machine.Cancel):
-                events.append(ReminderCancelled(name=reminder_name(tracker.sender_id)))
+        events = self._speak(dispatcher, tracker, clock, [*effects, *stepped])
+        remember.persist(before, new_state, tracker.sender_id, clock, config)
+        if new_state.people != before.people:
+            remember.remember_pair(new_state, device)
         if tracker.get_latest_input_channel() not in SPOKEN_ONLY_CHANNELS:
             # last, after what was said: the session as this turn left it
             dispatcher.utter_message(json_message=view_message(new_state, clock))
@@ -124,6 +91,37 @@ class SessionAction(Action, abc.ABC):
             # A new Rasa session from here, carrying the coach's slot: the tracker store then
             # loads only this session's events, so a turn costs the same at turn 500 as at 10.
             events = [SessionStarted(), *events, ActionExecuted(ACTION_LISTEN)]
+        return events
+
+    def event(self, tracker: Tracker, state: machine.State, device: Optional[Text],
+              config: Settings) -> machine.Event:
+        """This turn's machine event (the people actions read names here)."""
+        return event_from(tracker, self.event_name)
+
+    def prepare(self, dispatcher: CollectingDispatcher, tracker: Tracker, state: machine.State,
+                config: Settings) -> None:
+        """Said before the transition (the history answers)."""
+
+    def _speak(self, dispatcher: CollectingDispatcher, tracker: Tracker, clock: Clock,
+               effects: List[machine.Effect]) -> List[EventType]:
+        """Say the effects, and turn the timer and forget effects into Rasa events."""
+        events: List[EventType] = []
+        forgot_failed = False
+        for effect in effects:
+            if isinstance(effect, machine.Say):
+                if effect.response == "utter_forgotten" and forgot_failed:
+                    dispatcher.utter_message(response="utter_history_unavailable")
+                else:
+                    dispatcher.utter_message(response=effect.response, **effect.args)
+            elif isinstance(effect, machine.Schedule):
+                events.append(self._reminder(tracker.sender_id, clock, effect.due))
+            elif isinstance(effect, machine.Cancel):
+                events.append(ReminderCancelled(name=reminder_name(tracker.sender_id)))
+            elif isinstance(effect, machine.Forget):
+                gone = remember.forget(effect.person, tracker.sender_id)
+                forgot_failed = gone is None
+                if gone is not None:   # components/stores.py deletes these conversations
+                    events.append(SlotSet(C.SLOT_FORGET, gone))
         return events
 
     @staticmethod
@@ -218,12 +216,19 @@ class ActionSwitchLegs(SessionAction):
 
 
 class ActionSwitchRoles(SessionAction):
-    """The partners swap: the helper now stretches."""
+    """The partners swap: the helper now stretches ("it's Sam's turn" names who)."""
 
     event_name = C.SWITCH_ROLES
 
     def name(self) -> Text:
         return "action_switch_roles"
+
+    def event(self, tracker: Tracker, state: machine.State, device: Optional[Text],
+              config: Settings) -> machine.Event:
+        text = (tracker.latest_message or {}).get("text") or ""
+        if people.parse(text).turn:
+            return remember.introduce(text, device, state, config)
+        return event_from(tracker, self.event_name)
 
 
 class ActionHarder(SessionAction):

@@ -7,6 +7,7 @@ variable is listed in docs/configuration.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import time
@@ -29,10 +30,16 @@ class Settings:
     """``STRETCH_TIME_SCALE``: real seconds per coach second (0.1 makes every hold ten times shorter)."""
     session_events: int = SESSION_EVENTS
     """``STRETCH_SESSION_EVENTS``: events per Rasa session before a new one starts (0: never)."""
+    clock_offset: float = 0.0
+    """``STRETCH_CLOCK_OFFSET``: seconds added to the history's calendar (tests only)."""
 
     def clock(self) -> Clock:
         """The coach's clock: the system's Unix time at this scale."""
         return Clock(self.time_scale, time.time)
+
+    def calendar(self) -> dt.datetime:
+        """Now for the history (UTC, naive), moved by ``clock_offset``; never for hold timing."""
+        return dt.datetime.utcfromtimestamp(time.time() + self.clock_offset).replace(microsecond=0)
 
 
 def _read(env: Mapping[str, str], name: str, default: T, kind: Callable[[str], T],
@@ -58,4 +65,5 @@ def settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
     return Settings(
         time_scale=_read(env, "STRETCH_TIME_SCALE", 1.0, float, lambda v: v > 0),
         session_events=_read(env, "STRETCH_SESSION_EVENTS", SESSION_EVENTS, int, lambda v: v >= 0),
+        clock_offset=_read(env, "STRETCH_CLOCK_OFFSET", 0.0, float, lambda v: True),
     )

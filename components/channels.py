@@ -18,6 +18,9 @@ so the URLs (``/webhooks/rest/webhook``, ``/socket.io``) do not change.
   ``TROUBLE`` (utter_fault_trouble's first wording), sent on the message's own channel. The same
   when the tracker store's database is down (components/stores.py marks the turn). Each message
   tries the stores again, so the coach answers as before once they are back.
+- Both: the message's ``metadata`` is replaced before Rasa sees it: a device secret
+  (``{"device": ...}``, docs/history.md) becomes its SHA-256 hash ``{"device_id": ...}``, and any
+  other key is dropped, so no secret is stored with the conversation and nobody names a device id.
 - Both: Rasa builds them at the start of ``rasa run``, so they put our patches on Rasa then
   (:meth:`GuardedInput.server_start`, components/rasa_patches.py): the one place the patches are
   applied.
@@ -25,6 +28,7 @@ so the URLs (``/webhooks/rest/webhook``, ``/socket.io``) do not change.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -46,6 +50,7 @@ MAX_BODY = 16 * 1024   # bytes: a spoken sentence is well under 1 KiB
 MAX_TEXT = 4000        # characters of one message (a flood of "next" still counts as one)
 logger = logging.getLogger(__name__)
 SENDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
+DEVICE_SECRET = re.compile(r"^[A-Za-z0-9_-]{22,128}$")   # at least 128 bits when random
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 # domain.yml's utter_fault_trouble (first wording): said when the conversation store is unreachable.
@@ -74,12 +79,26 @@ async def trouble(message: UserMessage) -> None:
     await out.send_text_message(message.sender_id, TROUBLE)
 
 
+def device_id(secret: Any) -> Optional[Text]:
+    """The device id kept for a device secret (its SHA-256, hex), or None for no valid secret."""
+    if not isinstance(secret, str) or not DEVICE_SECRET.match(secret):
+        return None
+    return hashlib.sha256(secret.encode("ascii")).hexdigest()
+
+
+def safe_metadata(metadata: Any) -> Dict[Text, Any]:
+    """What Rasa keeps of a message's metadata: the device id, if the client sent a secret."""
+    device = device_id(metadata.get(C.DEVICE)) if isinstance(metadata, dict) else None
+    return {C.DEVICE_ID: device} if device else {}
+
+
 def guarded(on_new_message: Handler) -> Handler:
     """Wrap Rasa's message handler so a user's text can never name an intent directly, and the
     person hears TROUBLE when the lock store or the tracker store's database is down."""
 
     async def handle(message: UserMessage) -> Any:
         message.text = plain_text(message.text)
+        message.metadata = safe_metadata(message.metadata)
         STORE_DOWN.set(False)
         try:
             result = await on_new_message(message)

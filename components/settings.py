@@ -36,3 +36,27 @@ def action_timeout() -> float:
     """Seconds Rasa waits for the action server to answer a custom action call before it treats
     the action server as down (``STRETCH_ACTION_TIMEOUT``; default ``ACTION_TIMEOUT``)."""
     return positive_number("STRETCH_ACTION_TIMEOUT", ACTION_TIMEOUT)
+
+
+DEFAULT_DB = "stretch_coach.db"
+
+
+def history_url() -> str:
+    """The database of the history tables (SQLAlchemy URL): ``STRETCH_HISTORY_URL`` if set, else
+    the SQLite file of the conversations, ``STRETCH_DB`` (default ``stretch_coach.db``)."""
+    url = (os.environ.get("STRETCH_HISTORY_URL") or "").strip()
+    if url:
+        return url
+    path = (os.environ.get("STRETCH_DB") or "").strip() or DEFAULT_DB
+    return f"sqlite:///{os.path.abspath(path)}"
+
+
+def clock_offset() -> float:
+    """Seconds added to the calendar of the history (``STRETCH_CLOCK_OFFSET``, tests only: two
+    sessions "a week apart"); hold timing never uses it."""
+    raw = (os.environ.get("STRETCH_CLOCK_OFFSET") or "").strip()
+    try:
+        return float(raw) if raw else 0.0
+    except ValueError:
+        logger.warning("STRETCH_CLOCK_OFFSET must be a number of seconds: %r ignored", raw)
+        return 0.0

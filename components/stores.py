@@ -26,6 +26,10 @@ events go in with one plain INSERT (the same columns). tests/test_stores.py chec
 and store what Rasa's store does, over two Rasa sessions; docs/load.md has the profiles and the
 measured cost of each change (lab/experiments/store_cost.py).
 
+A confirmed "forget me" (docs/history.md) sets the ``forget`` slot to the conversations that hold
+that person's sessions: saving that turn deletes every stored event of them, and this conversation
+keeps only the events after the request (the slot event itself is never stored).
+
 Both changes are on in the product; the lab's "Rasa as shipped" set-ups turn them off in a
 subclass (``TUNE_SQLITE``, ``PLAIN_SQL``: lab/bench/as_shipped.py) to measure them.
 """
@@ -41,9 +45,11 @@ from typing import Any, Iterator, Optional, Text
 import sqlalchemy as sa
 
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from stretch_coach import contract as C
 
 logger = logging.getLogger(__name__)
 STORE_DOWN: ContextVar[bool] = ContextVar("stretch_store_down", default=False)
@@ -138,6 +144,18 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
             "sender": tracker.sender_id, "started": SessionStarted.type_name}).scalar()
         return itertools.islice(tracker.events, stored, len(tracker.events))
 
+    def _rows(self, sender_id: Text, events: Any) -> list:
+        """Rows of the events table (the columns Rasa writes) for these events."""
+        rows = []
+        for event in events:
+            data = event.as_dict()
+            rows.append({"sender_id": sender_id, "type_name": event.type_name,
+                         "timestamp": data.get("timestamp"),
+                         "intent_name": data.get("parse_data", {}).get("intent", {}).get(
+                             INTENT_NAME_KEY),
+                         "action_name": data.get("name"), "data": json.dumps(data)})
+        return rows
+
     async def _save(self, tracker: DialogueStateTracker) -> None:
         """Rasa's ``save``, inserting the new events with one plain INSERT (the same columns)
         instead of an ORM object per event."""
@@ -145,18 +163,34 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
             return await super().save(tracker)
         await self.stream_events(tracker)
         with self.session_scope() as session:
-            rows = []
-            for event in self._additional_events(session, tracker):
-                data = event.as_dict()
-                rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
-                             "timestamp": data.get("timestamp"),
-                             "intent_name": data.get("parse_data", {}).get("intent", {}).get(
-                                 INTENT_NAME_KEY),
-                             "action_name": data.get("name"), "data": json.dumps(data)})
+            rows = self._rows(tracker.sender_id, self._additional_events(session, tracker))
             if rows:
                 session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
         return None
+
+    def _forget(self, tracker: DialogueStateTracker) -> bool:
+        """A confirmed "forget me" in this turn: delete the stored events of its conversations and
+        keep this one's events after the request. False when the turn asked for nothing."""
+        events = list(tracker.events)
+        at = None
+        for i in range(len(events) - 1, -1, -1):
+            if isinstance(events[i], UserUttered):
+                break
+            if isinstance(events[i], SlotSet) and events[i].key == C.SLOT_FORGET:
+                at = i
+                break
+        if at is None or not isinstance(events[at].value, list):
+            return False
+        gone = {str(c) for c in events[at].value} | {tracker.sender_id}
+        table = self.SQLEvent.__table__
+        with self.session_scope() as session:
+            session.execute(table.delete().where(table.c.sender_id.in_(sorted(gone))))
+            rows = self._rows(tracker.sender_id, events[at + 1:])
+            if rows:
+                session.execute(table.insert(), rows)
+            session.commit()
+        return True
 
     def _down(self, what: Text, sender_id: Text, error: Exception) -> None:
         STORE_DOWN.set(True)
@@ -172,7 +206,8 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         try:
-            await self._save(tracker)
+            if not self._forget(tracker):
+                await self._save(tracker)
         except Exception as e:
             self._down("save", tracker.sender_id, e)
             raise

@@ -18,6 +18,11 @@ class Hold:
     seconds: int
     reps: int
     rest: int
+    top_reps: int = 0   # the most repetitions progression may reach (0: ``reps``)
+
+    @property
+    def reps_cap(self) -> int:
+        return max(self.reps, self.top_reps)
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,11 @@ class Variant:
         return self.legs == "single"
 
     @property
+    def hold(self) -> Optional[Hold]:
+        """The routine's timed hold (the first step that has one)."""
+        return next((s.hold for s in self.steps if s.hold), None)
+
+    @property
     def top_level(self) -> int:
         return len(self.levels) - 1
 
@@ -75,6 +85,8 @@ class Catalogue:
     warm_up_minutes: int
     hold_warning_seconds: int
     hold_longer_seconds: int
+    hold_cap_seconds: int = 30
+    hold_step_seconds: int = 5
 
     def __getitem__(self, key: str) -> Variant:
         return self.variants[key]
@@ -117,6 +129,8 @@ def load(path: Path = CATALOGUE_PATH) -> Catalogue:
         warm_up_minutes=int(raw["warm_up_minutes"]),
         hold_warning_seconds=int(raw["hold_warning_seconds"]),
         hold_longer_seconds=int(raw["hold_longer_seconds"]),
+        hold_cap_seconds=int(raw.get("hold_cap_seconds", 30)),
+        hold_step_seconds=int(raw.get("hold_step_seconds", 5)),
     )
 
 

@@ -33,11 +33,15 @@ AFFIRM = "affirm"
 DENY = "deny"
 THANKS = "thanks"
 OUT_OF_SCOPE = "out_of_scope"
+INTRODUCE = "introduce"        # "I'm Alex, Sam is helping", "it's Sam's turn"
+ASK_HISTORY = "ask_history"    # "how did I do last time?", "how many sessions this month?"
+FORGET_ME = "forget_me"        # "forget me", "delete my history"
 
 INTENTS: tuple[str, ...] = (
     START_SESSION, CHOOSE_VARIANT, ASK_HOW_TO, NEXT_STEP, PREVIOUS_STEP, REPEAT, SWITCH_LEGS,
     SWITCH_ROLES, HARDER, EASIER, TOO_MUCH_PRESSURE, DISCOMFORT, PAUSE, RESUME, STOP_SESSION,
     HOW_LONG_LEFT, HOLD_LONGER, HELP, GREET, GOODBYE, AFFIRM, DENY, THANKS, OUT_OF_SCOPE,
+    INTRODUCE, ASK_HISTORY, FORGET_ME,
 )
 
 # Requests that must work in every state and beat everything else.
@@ -47,7 +51,7 @@ SAFETY_INTENTS: tuple[str, ...] = (DISCOMFORT, TOO_MUCH_PRESSURE, STOP_SESSION, 
 # dangerous miss, which the voice benchmark and the voice tests count apart.
 MOVING_INTENTS: tuple[str, ...] = (
     START_SESSION, CHOOSE_VARIANT, NEXT_STEP, PREVIOUS_STEP, SWITCH_LEGS, SWITCH_ROLES, HARDER,
-    RESUME, HOLD_LONGER, AFFIRM,
+    RESUME, HOLD_LONGER, AFFIRM, INTRODUCE,
 )
 
 # Rasa's own intents.
@@ -79,3 +83,8 @@ SIDES: tuple[str, ...] = ("left", "right")
 
 # --- slots ---------------------------------------------------------------------------------
 SLOT_COACH = "coach"  # the whole session state, a JSON-able dict owned by the state machine
+SLOT_FORGET = "forget"  # set by a confirmed "forget me": the conversations the tracker store deletes
+
+# --- metadata ------------------------------------------------------------------------------
+DEVICE = "device"         # what a client sends: the device's secret (docs/history.md)
+DEVICE_ID = "device_id"   # what the coach gets instead: the secret's SHA-256 hash

@@ -12,13 +12,14 @@ import yaml
 from rasa_sdk.events import ReminderCancelled, SlotSet
 
 from actions import actions as A
+from actions import people as P
 from stretch_coach import contract as C
 from stretch_coach import machine as M
 
-ALL_ACTIONS = [
-    cls for _, cls in inspect.getmembers(A, inspect.isclass)
+ALL_ACTIONS = list({
+    cls for module in (A, P) for _, cls in inspect.getmembers(module, inspect.isclass)
     if issubclass(cls, A.SessionAction) and not inspect.isabstract(cls)
-]
+})
 
 
 def responses(dispatcher) -> list[str]:
@@ -46,13 +47,16 @@ def test_every_action_is_in_the_domain_and_every_domain_action_exists(domain):
 def test_every_response_the_machine_can_speak_is_in_the_domain(domain):
     import re
 
-    source = "".join(p.read_text() for p in sorted(Path(M.__file__).parent.glob("*.py")))
+    coach = Path(M.__file__).parents[1]
+    files = [*sorted(Path(M.__file__).parent.glob("*.py")), coach / "history.py",
+             coach / "summaries.py"]
+    source = "".join(p.read_text() for p in files)
     spoken = set(re.findall(r'"(utter_[a-z_]+)"', source))
     assert spoken, "found no responses in the machine"
     missing = spoken - set(domain["responses"])
     assert not missing
     # The actions speak one more ("I'm back" after an outage); the fault policy's are in config.yml.
-    spoken |= set(re.findall(r'"(utter_[a-z_]+)"', inspect.getsource(A)))
+    spoken |= set(re.findall(r'"(utter_[a-z_]+)"', inspect.getsource(A) + inspect.getsource(P)))
     # The page's gateway speaks one itself: the busy line to a page it cannot take.
     gateway = Path(A.__file__).parents[1] / "stretch_web" / "busy.py"
     spoken |= set(re.findall(r'"(utter_[a-z_]+)"', gateway.read_text()))

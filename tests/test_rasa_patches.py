@@ -82,14 +82,15 @@ def test_importing_components_patches_nothing():
         300, "rasa.core.actions.action", "rasa.core.actions.action", "rasa.shared.core.events"]
 
 
-def test_the_server_start_puts_every_patch_on(monkeypatch):
+def test_the_server_start_puts_every_patch_on(monkeypatch, tmp_path):
     from rasa.core import run
     from rasa.core.channels import channel
     from sanic import Sanic
 
     monkeypatch.setenv("STRETCH_ACTION_TIMEOUT", "2.5")
+    monkeypatch.setenv("STRETCH_HISTORY_URL", f"sqlite:///{tmp_path / 'history.db'}")
     channels = run.create_http_input_channels(None, str(ROOT / "credentials.yml"))
-    assert {c.name() for c in channels} == {"rest", "socketio"}
+    assert {c.name() for c in channels} == {"rest", "socketio", "history"}
     assert patched() == NONE
     channel.register(channels, Sanic("test_rasa_patches_start"), route="/webhooks/")
     assert patched() == EVERY

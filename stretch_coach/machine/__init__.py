@@ -28,15 +28,17 @@ from .safety import (_discomfort, _easier, _fallback, _harder, _hold_longer, _ho
 from .session import (_affirm, _ask_how_to, _choose_variant, _deny, _goodbye, _greet, _help, _next,
                       _out_of_scope, _previous, _repeat, _start_session, _switch_legs, _switch_roles,
                       _thanks)
-from .state import (ACTIVE, ASK_PAIN, CHOOSING, CONFIRM_HARDER, ENDED, FALLBACK, IDLE, OFFER_START,
-                    PAUSED, ROUTINE_DONE, SEVERE_PAIN, TICK, Cancel, Effect, Event, Say, Schedule,
-                    State)
+from .state import (ACTIVE, ASK_PAIN, CHECK_BETTER, CHOOSING, CONFIRM_FORGET, CONFIRM_HARDER, ENDED,
+                    FALLBACK, IDLE, OFFER_START, PAUSED, RECOGNISE, ROUTINE_DONE, SEVERE_PAIN, TICK,
+                    Cancel, Effect, Event, Forget, Say, Schedule, State)
 from .turn import Handler, _Turn
+from .who import _ask_history, _forget_me, _introduce, _recognise
 
 __all__ = [
-    "ACTIVE", "ASK_PAIN", "CHOOSING", "CONFIRM_HARDER", "ENDED", "FALLBACK", "IDLE", "OFFER_START",
-    "PAUSED", "ROUTINE_DONE", "SCALE_TOP", "SEVERE_PAIN", "TICK", "TRANSITIONS", "Cancel", "Effect",
-    "Event", "Handler", "Say", "Schedule", "State", "step", "summarise",
+    "ACTIVE", "ASK_PAIN", "CHECK_BETTER", "CHOOSING", "CONFIRM_FORGET", "CONFIRM_HARDER", "ENDED",
+    "FALLBACK", "IDLE", "OFFER_START", "PAUSED", "RECOGNISE", "ROUTINE_DONE", "SCALE_TOP",
+    "SEVERE_PAIN", "TICK", "TRANSITIONS", "Cancel", "Effect", "Event", "Forget", "Handler", "Say",
+    "Schedule", "State", "step", "summarise",
 ]
 
 TRANSITIONS: dict[str, Handler] = {
@@ -64,8 +66,12 @@ TRANSITIONS: dict[str, Handler] = {
     C.DENY: _deny,
     C.THANKS: _thanks,
     C.OUT_OF_SCOPE: _out_of_scope,
+    C.INTRODUCE: _introduce,
+    C.ASK_HISTORY: _ask_history,
+    C.FORGET_ME: _forget_me,
     FALLBACK: _fallback,
     TICK: _tick,
+    RECOGNISE: _recognise,
 }
 
 
@@ -83,6 +89,9 @@ def step(
         event = replace(event, variant=None)
     if event.name != TICK:
         turn.check_lost_timer(grace)
+    if turn.s.question == CONFIRM_FORGET and event.name not in (C.AFFIRM, C.DENY, TICK):
+        # "Delete everything?" holds for the next answer only: a later "yes" deletes nothing.
+        turn.s.question, turn.s.forget = None, None
     handler = TRANSITIONS.get(event.name, _fallback)
     handler(turn, event)
     if event.name != TICK:

@@ -7,10 +7,16 @@ turn and the event and changes the turn in place.
 
 from __future__ import annotations
 
+from typing import Optional, Sequence
+
 from ..catalogue import Catalogue
+from ..history import ENDED as PAIN_ENDED
+from ..history import GENTLER, PAUSED as PAIN_PAUSED
 from ..lexicon import SCALE_TOP  # pain is rated from zero to ten (the entity extractor's scale)
 from ..timing import END, HOLD, NEXT_REP, WARNING
-from .state import (ACTIVE, ASK_PAIN, CHOOSING, CONFIRM_HARDER, ENDED, IDLE, PAUSED, SEVERE_PAIN,
+from . import memory
+from .state import (ACTIVE, ASK_PAIN, CHECK_BETTER, CHOOSING, CONFIRM_HARDER, ENDED, IDLE, PAUSED,
+                    SEVERE_PAIN,
                     Cancel, Event, Schedule)
 from .turn import _blocked_by_pain_question, _no_routine_to_move, _Turn
 
@@ -75,7 +81,11 @@ def _easier(t: _Turn, e: Event) -> None:
 def _too_much_pressure(t: _Turn, e: Event) -> None:
     s = t.s
     t.cancel_timer()
-    t.say("utter_ease_off")
+    helper = s.people[1 - s.role]
+    if helper:
+        t.say("utter_ease_off_named", name=helper)
+    else:
+        t.say("utter_ease_off")
     s.caution = True
     if s.question == CONFIRM_HARDER:
         s.question = None
@@ -89,13 +99,17 @@ def _too_much_pressure(t: _Turn, e: Event) -> None:
         t.say("utter_pain_ask_again")
 
 
-def _assess_pain(t: _Turn, level: int, sharp: bool) -> None:
+def _assess_pain(t: _Turn, rating: Optional[int], sharp: bool) -> None:
+    """A pain rated (or sharp, or unrated but certain: toward safety, counted as a 10)."""
     s = t.s
+    level = rating if rating is not None else 10
     if sharp or level >= SEVERE_PAIN:
+        memory.log_pain(t, rating, sharp, PAIN_ENDED, new=False)
         t.cancel_timer()
         t.say("utter_pain_severe")
         s.phase, s.question, s.paused_from = ENDED, None, None
         return
+    memory.log_pain(t, rating, sharp, GENTLER, new=False)
     s.question, s.level, s.caution = None, 0, True
     t.say("utter_pain_mild")
 
@@ -106,7 +120,13 @@ def _discomfort(t: _Turn, e: Event) -> None:
     on_scale = e.rating is not None and 0 <= e.rating <= SCALE_TOP
     pain = e.pain if e.pain is not None else (e.rating if on_scale else None)
     t.cancel_timer()
+    if s.question == CHECK_BETTER:
+        # "It still hurts" to "is it better today?": a no. The side is skipped, and the report kept.
+        memory.log_pain(t, pain, e.sharp, PAIN_PAUSED, new=True)
+        memory.not_better(t)
+        return
     if not already_asked:
+        memory.log_pain(t, None, e.sharp, PAIN_PAUSED, new=True)
         t.say("utter_discomfort_stop")
         if s.phase != PAUSED:
             s.paused_from, s.phase = s.phase, PAUSED
@@ -119,7 +139,7 @@ def _discomfort(t: _Turn, e: Event) -> None:
         s.question = ASK_PAIN
         t.say("utter_pain_off_scale")
     elif pain is not None or e.sharp:
-        _assess_pain(t, pain if pain is not None else 10, e.sharp)
+        _assess_pain(t, pain, e.sharp)
     else:
         s.question = ASK_PAIN
         t.say("utter_pain_ask_again" if already_asked else "utter_ask_pain")
@@ -183,7 +203,7 @@ def _stop(t: _Turn, e: Event) -> None:
         done = s.done
         s.phase, s.question, s.paused_from = ENDED, None, None
         if done:
-            t.say("utter_summary", done=summarise(done, t.cat))
+            t.say("utter_summary", done=summarise(done, t.cat, s.people))
         else:
             t.say("utter_summary_empty")
     else:
@@ -248,9 +268,11 @@ def _tick(t: _Turn, e: Event) -> None:
         t.say("utter_hold_warning", seconds=timer.warning)
         t.arm(timer)
     elif cue == END and not timer.last_rep:
+        memory.log_hold(t, timer.seconds)
         t.say("utter_release_rest", seconds=timer.rest)
         t.arm(timer)
     elif cue == END:
+        memory.log_hold(t, timer.seconds)
         t.say("utter_release_last")
         t.set_timer(None)
         t.advance()
@@ -259,7 +281,7 @@ def _tick(t: _Turn, e: Event) -> None:
         t.arm(timer)
 
 
-def summarise(done: list, cat: Catalogue) -> str:
+def summarise(done: list, cat: Catalogue, people: Sequence[Optional[str]] = (None, None)) -> str:
     """'the seated single leg stretch on both legs and the standing double leg stretch'."""
     parts: list[str] = []
     for role in (0, 1):
@@ -276,7 +298,7 @@ def summarise(done: list, cat: Catalogue) -> str:
             else:
                 names.append(f"the {v.name} on the {sides[0]} leg")
         if names:
-            who = "first partner" if role == 0 else "second partner"
+            who = people[role] or memory.PARTNER_WORDS[role]
             listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
             parts.append(f"{who}: {listed}")
     return "; ".join(parts)

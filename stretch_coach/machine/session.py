@@ -7,9 +7,11 @@ Each takes the turn and the event and changes the turn in place.
 from __future__ import annotations
 
 from .. import contract as C
+from . import memory
 from .safety import _enter_pause, _go_harder, _stop
-from .state import (ACTIVE, ASK_PAIN, CHOOSING, CONFIRM_HARDER, ENDED, IDLE, OFFER_START, PAUSED,
-                    ROUTINE_DONE, Cancel, Event, State)
+from .state import (ACTIVE, ASK_PAIN, CHECK_BETTER, CHOOSING, CONFIRM_FORGET, CONFIRM_HARDER, ENDED,
+                    IDLE, OFFER_START, PAUSED, ROUTINE_DONE, Cancel, Event)
+from .who import forget_confirmed
 from .turn import _blocked_by_pain_question, _no_routine_to_move, _Turn
 
 
@@ -28,7 +30,8 @@ def _start_session(t: _Turn, e: Event) -> None:
         t.nudge()
         return
     if s.phase in (IDLE, ENDED):
-        t.s = State()
+        t.s = s.carried()
+        t.s.started = t.now
         t.effects.append(Cancel())
         t.say("utter_warm_up", minutes=t.cat.warm_up_minutes)
     if e.variant:
@@ -129,7 +132,10 @@ def _switch_roles(t: _Turn, e: Event) -> None:
         return
     t.cancel_timer()
     s.role, s.level, s.caution = 1 - s.role, 0, False
-    t.say("utter_switch_roles")
+    if s.people[s.role]:
+        t.say("utter_switch_roles_named", name=s.people[s.role])
+    else:
+        t.say("utter_switch_roles")
     if s.variant:
         t.begin_routine(s.variant)
     else:
@@ -161,7 +167,11 @@ def _goodbye(t: _Turn, e: Event) -> None:
 
 def _affirm(t: _Turn, e: Event) -> None:
     q = t.s.question
-    if q == ASK_PAIN:
+    if q == CHECK_BETTER:
+        memory.better(t)
+    elif q == CONFIRM_FORGET:
+        forget_confirmed(t)
+    elif q == ASK_PAIN:
         t.say("utter_pain_ask_again")
     elif q == OFFER_START:
         _start_session(t, Event(C.START_SESSION))
@@ -179,8 +189,14 @@ def _deny(t: _Turn, e: Event) -> None:
     if q == ASK_PAIN:
         t.say("utter_pain_ask_again")
         return
+    if q == CHECK_BETTER:
+        memory.not_better(t)
+        return
     t.s.question = None
-    if q == CONFIRM_HARDER:
+    if q == CONFIRM_FORGET:
+        t.s.forget = None
+        t.say("utter_forget_kept")
+    elif q == CONFIRM_HARDER:
         t.say("utter_stay_level")
     elif q == OFFER_START:
         t.say("utter_whenever_ready")

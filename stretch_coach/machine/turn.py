@@ -6,17 +6,22 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Optional
 
+from .. import history
 from ..catalogue import Catalogue, Variant
 from ..timing import HoldTimer
-from .state import (ACTIVE, ASK_PAIN, CHOOSING, PAUSED, ROUTINE_DONE, Cancel, Effect, Event, Say,
-                    Schedule, State)
+from . import memory
+from .state import (ACTIVE, ASK_PAIN, CHECK_BETTER, CHOOSING, PAUSED, ROUTINE_DONE, Cancel, Effect,
+                    Event, Say, Schedule, State)
 
 
 class _Turn:
     """Mutable working copy of one transition: the new state and the effects so far."""
 
     def __init__(self, state: State, now: float, cat: Catalogue):
-        self.s = replace(state, done=[list(d) for d in state.done])
+        self.s = replace(state, done=[list(d) for d in state.done], people=list(state.people),
+                         memory=list(state.memory), checked=[list(c) for c in state.checked],
+                         told=[list(c) for c in state.told],
+                         log=[_copy_log(x) for x in state.log])
         self.now = now
         self.cat = cat
         self.effects: list[Effect] = []
@@ -68,8 +73,11 @@ class _Turn:
         if self.s.level > 0:
             lv = v.levels[self.s.level]
             self.say("utter_level_cue", cue=lv.cue, safety=lv.safety)
-        self.say("utter_hold_start", seconds=hold.seconds, rep=1, reps=hold.reps)
-        self.arm(HoldTimer.start(self.now, hold.seconds, hold.reps, hold.rest,
+        # a remembered person's hold, progressed within the catalogue's caps
+        plan = history.plan_for(self.s.memory[self.s.role], v.key, self.cat)
+        seconds, reps = (plan.seconds, plan.reps) if plan else (hold.seconds, hold.reps)
+        self.say("utter_hold_start", seconds=seconds, rep=1, reps=reps)
+        self.arm(HoldTimer.start(self.now, seconds, reps, hold.rest,
                                  self.cat.hold_warning_seconds))
 
     def begin_routine(self, key: str, announce: str = "utter_routine_start") -> None:
@@ -79,7 +87,9 @@ class _Turn:
         v = self.variant
         assert v is not None
         self.say(announce, name=v.name, legs="right leg first" if v.single_leg else "both legs at once")
-        self.speak_step()
+        memory.announce_plan(self)
+        if not memory.gate_side(self):
+            self.speak_step()
 
     def next_routine(self) -> Optional[str]:
         """The first routine in catalogue order this partner hasn't finished yet."""
@@ -94,21 +104,24 @@ class _Turn:
         if record not in self.s.done:
             self.s.done.append(record)
 
-    def advance(self) -> None:
-        """Go to the next step, the other leg, or the end of the routine."""
+    def advance(self, record: bool = True) -> None:
+        """Go to the next step, the other leg, or the end of the routine. ``record=False`` skips
+        the rest of this pass without counting it done."""
         v = self.variant
         assert v is not None
         self.cancel_timer()
-        if self.s.step + 1 < len(v.steps):
+        if record and self.s.step + 1 < len(v.steps):
             self.s.step += 1
             self.speak_step()
             return
-        self.finish_pass()
+        if record:
+            self.finish_pass()
         if self.s.pass_index + 1 < len(v.sides):
             self.s.pass_index += 1
             self.s.step = 0
             self.say("utter_other_leg", side=self.side)
-            self.speak_step()
+            if not memory.gate_side(self):
+                self.speak_step()
             return
         self.s.phase, self.s.question = CHOOSING, ROUTINE_DONE
         upcoming = self.next_routine()
@@ -155,11 +168,21 @@ Handler = Callable[[_Turn, Event], None]
 
 
 def _blocked_by_pain_question(t: _Turn) -> bool:
-    """While we wait for a pain rating, nothing else moves the session on."""
+    """While we wait for a pain rating, or to hear whether a sore side is better, nothing else
+    moves the session on."""
     if t.s.question == ASK_PAIN:
         t.say("utter_pain_ask_again")
         return True
+    if t.s.question == CHECK_BETTER:
+        t.say("utter_better_ask_again")
+        return True
     return False
+
+
+def _copy_log(log: Optional[dict]) -> Optional[dict]:
+    if log is None:
+        return None
+    return {"sides": [list(r) for r in log["sides"]], "pains": [list(r) for r in log["pains"]]}
 
 
 def _no_routine_to_move(t: _Turn) -> bool:
