@@ -23,6 +23,7 @@ done
 # Where this run keeps its state: the conversations (SQLite) and the chat's session id. Tests point
 # both at a temp dir, so they never resume (or write over) the person's own conversation.
 STRETCH_DB=${STRETCH_DB:-stretch_coach.db}
+export STRETCH_DB   # the history tables share its file (docs/history.md), for both servers
 export STRETCH_SESSION_FILE=${STRETCH_SESSION_FILE:-.chat_session}
 endpoints=build/endpoints-$RASA_PORT.yml
 sed -e "s#127.0.0.1:5055#127.0.0.1:$ACTIONS_PORT#" -e "s#^\(  db: \).*#\1$STRETCH_DB#" \

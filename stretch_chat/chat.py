@@ -3,7 +3,9 @@
     python -m stretch_chat [--url http://localhost:5005] [--new]
 
 The session id is kept in `.chat_session` (or the file `STRETCH_SESSION_FILE` names: tests point it
-at a temp dir) so a restarted chat (or server) continues the same session. Type /quit to leave.
+at a temp dir) so a restarted chat (or server) continues the same session; beside it,
+`.chat_session.device` keeps this terminal's device secret, sent with every message so the coach
+knows the pair who used it last (docs/history.md). Type /quit to leave.
 At a terminal the "You:" prompt comes after the coach's reply, and a cue pushed while it shows is
 printed above it. When stdin is not a terminal (a script or test pipes lines in), each line waits
 for the coach's replies to settle before the next one is sent. The coach's view of the session
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 import threading
 import time
@@ -52,6 +55,22 @@ def session_id(new: bool, path: Optional[Path] = None) -> str:
     return sid
 
 
+def device_secret(path: Optional[Path] = None) -> Optional[str]:
+    """This terminal's device secret, kept beside the session file (made on first use, readable
+    by its owner only); None when it cannot be kept (the coach then keeps no history)."""
+    path = path or Path(f"{session_file()}.device")
+    try:
+        if path.exists() and path.read_text().strip():
+            return path.read_text().strip()
+        secret = secrets.token_urlsafe(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secret)
+        return secret
+    except OSError:
+        return None
+
+
 class Chat:
     """A socket.io connection to the coach. Each bot message goes to ``on_text`` (by default it is
     printed as "Coach: ..."); pushed messages (hold cues) arrive the same way. The coach's view of
@@ -60,12 +79,16 @@ class Chat:
     Nothing said is lost while the link to the coach is down (a Rasa server restarting, a network
     drop): :meth:`send` keeps the message and ``on_held`` is called with it; socket.io reconnects
     by itself, and once the coach has confirmed the session again the kept messages go, in order,
-    before anything newer. An "ouch" said during an outage reaches the coach when it is back."""
+    before anything newer. An "ouch" said during an outage reaches the coach when it is back.
+
+    ``device``: the device's secret, sent as each message's metadata (docs/history.md)."""
 
     def __init__(self, url: str, sid: str, out=sys.stdout, on_text=None,
                  on_held: Optional[Callable[[str], None]] = None,
-                 on_view: Optional[Callable[[dict], None]] = None):
+                 on_view: Optional[Callable[[dict], None]] = None,
+                 device: Optional[str] = None):
         self.url, self.sid, self.out = url, sid, out
+        self.metadata = {"device": device} if device else {}
         self.on_text = on_text or (lambda text: print(f"Coach: {text}", file=self.out, flush=True))
         self.on_held = on_held
         self.on_view = on_view
@@ -116,8 +139,8 @@ class Chat:
 
     def _emit(self, text: str, metadata: Optional[dict] = None) -> bool:
         data = {"message": text, "session_id": self.sid}
-        if metadata:
-            data["metadata"] = metadata
+        if metadata or self.metadata:
+            data["metadata"] = {**(metadata or {}), **self.metadata}
         try:
             self.sio.emit("user_uttered", data)
         except socketio.exceptions.SocketIOError:  # not connected (BadNamespaceError) or closing
@@ -211,7 +234,7 @@ def main(argv=None) -> int:
     chat = Chat(args.url, args.session or session_id(args.new),
                 on_text=console.show if console else None, on_held=lambda _text: print(
                     "(The coach can't be reached right now; it gets this as soon as it is back.)",
-                    file=sys.stderr, flush=True))
+                    file=sys.stderr, flush=True), device=device_secret())
     try:
         chat.connect()
     except Exception as exc:  # noqa: BLE001 - tell the person, not a traceback

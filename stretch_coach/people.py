@@ -29,7 +29,7 @@ coach time today bit little fine thanks thank please hi hello hey bye goodbye so
 
 _LETTERS = r"[^\W\d_]+"
 _NAME = re.compile(rf"^{_LETTERS}(?:(?:[ '’-]){_LETTERS})*$")
-_N = r"([^\W\d_][^\W\d_'’ -]*(?:[ '’-][^\W\d_][^\W\d_'’ -]*){0,3})"
+_N = r"([^\W\d_][^\W\d_'’ -]*(?:[ '’-][^\W\d_][^\W\d_'’ -]*){0,3})(?!\w)"
 # Whose turn: "it's Sam's turn", "Sam's turn", "Sam goes now", "Sam will stretch".
 _TURN = re.compile(rf"(?:^|\b)(?:it'?s |its |now )?{_N}['’]s turn\b|\b{_N} (?:goes|stretches|"
                    rf"will stretch|is stretching|is next|'s next|is up)\b", re.I)

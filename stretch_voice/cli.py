@@ -171,7 +171,7 @@ def print_turn(turn: Any) -> None:
 
 
 def run_listen(args: argparse.Namespace) -> int:
-    from stretch_chat import session_id
+    from stretch_chat import device_secret, session_id
 
     from .client import VoiceClient
     from .mic import Microphone, input_problem
@@ -198,7 +198,7 @@ def run_listen(args: argparse.Namespace) -> int:
                          on_held=lambda text: print(
                              f"(The coach can't be reached right now; {text!r} goes to it as "
                              "soon as it is back.)", flush=True),
-                         on_turn=print_turn, echo_guard=args.echo_guard)
+                         on_turn=print_turn, echo_guard=args.echo_guard, device=device_secret())
     try:
         client.connect(timeout=30)
     except Exception as exc:  # noqa: BLE001

@@ -29,6 +29,7 @@ class VoiceClient:
             it; docs/protocol.md). Never spoken.
         on_held: Called with what was heard while the coach could not be reached (it is kept
             and sent when the link is back: see :class:`~stretch_chat.Chat`).
+        device: The device's secret, sent with every message (docs/history.md).
         **session_options: Passed to :class:`~.session.VoiceSession`.
     """
 
@@ -36,12 +37,14 @@ class VoiceClient:
                  on_coach_text: Optional[Callable[[str], None]] = None,
                  on_view: Optional[Callable[[dict], None]] = None,
                  on_held: Optional[Callable[[str], None]] = None,
+                 device: Optional[str] = None,
                  **session_options: Any) -> None:
         self.speaker = speaker
         self.heard: List[str] = []  # every coach message, in order
         self.last_message_at = time.monotonic()
         self._on_coach_text = on_coach_text
-        self.chat = Chat(url, sender_id, on_text=self._on_text, on_held=on_held, on_view=on_view)
+        self.chat = Chat(url, sender_id, on_text=self._on_text, on_held=on_held, on_view=on_view,
+                         device=device)
         self.session = VoiceSession(recognizer, self.chat.send, speaker, **session_options)
 
     def connect(self, timeout: float = 30) -> "VoiceClient":

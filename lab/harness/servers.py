@@ -70,9 +70,11 @@ class Servers:
     channels), both on 127.0.0.1."""
 
     def __init__(self, workdir: Path, rasa_port: int, actions_port: int,
-                 time_scale: Optional[str] = None, stores: Optional[str] = None) -> None:
+                 time_scale: Optional[str] = None, stores: Optional[str] = None,
+                 history_url: Optional[str] = None) -> None:
         """``stores``: endpoints.yml text for the tracker store and lock store, in place of the
-        default (this instance's own SQLite file, Rasa's in-memory lock store)."""
+        default (this instance's own SQLite file, Rasa's in-memory lock store). ``history_url``:
+        the history tables' database (default: that SQLite file; give it with ``stores``)."""
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.rasa_port, self.actions_port = rasa_port, actions_port
@@ -83,6 +85,7 @@ class Servers:
                     "SANIC_HOST": self.host, "STRETCH_API_TOKEN": self.token}
         if time_scale is not None:
             self.env["STRETCH_TIME_SCALE"] = time_scale
+        self.env["STRETCH_HISTORY_URL"] = history_url or f"sqlite:///{self.workdir / 'tracker.db'}"
         (self.workdir / "endpoints.yml").write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
             f"  enable_selective_domain: true\n"

@@ -91,6 +91,8 @@ def _previous(t: _Turn, e: Event) -> None:
         s.pass_index -= 1
         s.step = len(t.variant.steps) - 1  # type: ignore[union-attr]
         t.say("utter_other_leg", side=t.side)
+        if memory.gate_side(t):
+            return
     else:
         t.say("utter_first_step")
     t.speak_step()
@@ -120,7 +122,8 @@ def _switch_legs(t: _Turn, e: Event) -> None:
     t.cancel_timer()
     s.pass_index, s.step = v.sides.index(target), 0
     t.say("utter_switch_legs", side=target)
-    t.speak_step()
+    if not memory.gate_side(t):
+        t.speak_step()
 
 
 def _switch_roles(t: _Turn, e: Event) -> None:
