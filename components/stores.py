@@ -28,7 +28,7 @@ measured cost of each change (lab/experiments/store_cost.py).
 
 A confirmed "forget me" (docs/history.md) sets the ``forget`` slot to the conversations that hold
 that person's sessions: saving that turn deletes every stored event of them, and this conversation
-keeps only the events after the request (the slot event itself is never stored).
+keeps only what the turn did after the person's "yes" (the slot event itself is never stored).
 
 Both changes are on in the product; the lab's "Rasa as shipped" set-ups turn them off in a
 subclass (``TUNE_SQLITE``, ``PLAIN_SQL``: lab/bench/as_shipped.py) to measure them.
@@ -171,22 +171,24 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
 
     def _forget(self, tracker: DialogueStateTracker) -> bool:
         """A confirmed "forget me" in this turn: delete the stored events of its conversations and
-        keep this one's events after the request. False when the turn asked for nothing."""
+        keep of this one only what the turn did after the person's answer, without the request.
+        False when the turn asked for nothing."""
         events = list(tracker.events)
-        at = None
+        user, at = 0, None
         for i in range(len(events) - 1, -1, -1):
             if isinstance(events[i], UserUttered):
+                user = i + 1
                 break
             if isinstance(events[i], SlotSet) and events[i].key == C.SLOT_FORGET:
                 at = i
-                break
         if at is None or not isinstance(events[at].value, list):
             return False
         gone = {str(c) for c in events[at].value} | {tracker.sender_id}
+        kept = [e for i, e in enumerate(events) if i >= user and i != at]
         table = self.SQLEvent.__table__
         with self.session_scope() as session:
             session.execute(table.delete().where(table.c.sender_id.in_(sorted(gone))))
-            rows = self._rows(tracker.sender_id, events[at + 1:])
+            rows = self._rows(tracker.sender_id, kept)
             if rows:
                 session.execute(table.insert(), rows)
             session.commit()

@@ -127,7 +127,7 @@ def forget_confirmed(t: _Turn) -> None:
         t.say("utter_okay")
         return
     t.effects.append(Forget(mem["person"]))
-    t.say("utter_forgotten", name=s.people[partner])
+    t.say("utter_forgotten")
     s.people[partner], s.memory[partner], s.log[partner] = None, None, None
 
 
