@@ -1,5 +1,5 @@
 # Stretch Coach. `make run` starts the assistant from nothing; `make test` runs every test the same way.
-.PHONY: help install run voice web cluster test test-fast validate train detector eval bench bench-web bench-turns bench-load lint clean
+.PHONY: help install run voice web cluster test test-fast validate train detector eval bench bench-web bench-turns bench-history bench-load lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -44,6 +44,9 @@ bench-web:  ## web page benchmark: speech to reply audio in headless chromium, a
 
 bench-turns:  ## cost of a turn at turn 10, 100 and 500 over REST and socket.io, holds running (~5 min)
 	scripts/setup.sh && .venv/bin/python -m lab.bench.turn_cost
+
+bench-history:  ## cost of a turn with no stored history vs 1,000 stored sessions (~2 min)
+	scripts/setup.sh && .venv/bin/python -m lab.bench.history_cost $(BENCH_ARGS)
 
 bench-load:  ## ours vs the stock `rasa init` bot under load: paced and closed loop, SQLite/PostgreSQL/cluster (~15 min)
 	scripts/setup.sh && .venv/bin/python -m lab.bench.load $(LOAD_ARGS)

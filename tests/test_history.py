@@ -74,7 +74,7 @@ def test_holds_grow_one_step_a_session_toward_30_s_then_reps_to_the_top_never_bo
     variant = "standing_double_leg"   # 15 s x 4 in the catalogue, top 4
     plans: dict = {}
     seen = []
-    for week in range(6):
+    for _ in range(6):
         record = session(TODAY, sides=((variant, "both", 4, 60, 0),))
         plans, changes = history.next_plans(plans, record, CAT)
         seen.append((plans[variant], changes.get(variant)))
