@@ -36,6 +36,8 @@ from .settings import Settings, settings
 REMINDER_PREFIX = "hold_cue_"
 ACTION_LISTEN = "action_listen"
 MIN_LEAD_SECONDS = 0.05  # a reminder is never set in the past: the scheduler could skip it
+NAME_CARRIERS = (C.GREET, C.OUT_OF_SCOPE, C.SWITCH_ROLES, machine.FALLBACK)
+"""Intents whose words may carry names ("hi, I'm Kim", "it's Sam's turn"): then they introduce."""
 SPOKEN_ONLY_CHANNELS = ("rest", "cmdline")
 """Channels whose answer is the list of what was said (the REST webhook, `rasa shell`): no view."""
 
@@ -44,6 +46,10 @@ def view_message(state: machine.State, clock: Clock) -> Dict[Text, Any]:
     """The coach's view (docs/protocol.md) as a custom payload. Rasa's socket.io channel emits the
     payload's keys as arguments of ``emit``: the client receives what is under ``data``."""
     return {"data": {"view": view(state, clock)}}
+
+
+def holding(state: machine.State) -> bool:
+    return state.phase == machine.ACTIVE and bool(state.timer) and not state.timer.get("paused")
 
 
 def reminder_name(sender_id: Text) -> Text:
@@ -95,7 +101,12 @@ class SessionAction(Action, abc.ABC):
 
     def event(self, tracker: Tracker, state: machine.State, device: Optional[Text],
               config: Settings) -> machine.Event:
-        """This turn's machine event (the people actions read names here)."""
+        """This turn's machine event. Words of NAME_CARRIERS that hold a name introduce, unless
+        a hold runs (then unclear words pause it, toward safety)."""
+        if self.event_name in NAME_CARRIERS and not holding(state):
+            text = (tracker.latest_message or {}).get("text") or ""
+            if people.parse(text).any:
+                return remember.introduce(text, device, state, config)
         return event_from(tracker, self.event_name)
 
     def prepare(self, dispatcher: CollectingDispatcher, tracker: Tracker, state: machine.State,
@@ -216,19 +227,12 @@ class ActionSwitchLegs(SessionAction):
 
 
 class ActionSwitchRoles(SessionAction):
-    """The partners swap: the helper now stretches ("it's Sam's turn" names who)."""
+    """The partners swap: the helper now stretches."""
 
     event_name = C.SWITCH_ROLES
 
     def name(self) -> Text:
         return "action_switch_roles"
-
-    def event(self, tracker: Tracker, state: machine.State, device: Optional[Text],
-              config: Settings) -> machine.Event:
-        text = (tracker.latest_message or {}).get("text") or ""
-        if people.parse(text).turn:
-            return remember.introduce(text, device, state, config)
-        return event_from(tracker, self.event_name)
 
 
 class ActionHarder(SessionAction):
