@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 HEADER = "X-Stretch-Device"
 PERSON = re.compile(r"^[0-9a-f]{32}$")
 NO_STORE = {"Cache-Control": "no-store"}
+EXPORTS = {"export.json": "json", "export.csv": "csv"}
 
 
 def _aware(moment: Optional[dt.datetime]) -> Optional[dt.datetime]:
@@ -84,9 +85,9 @@ class HistoryInput(InputChannel):
         async def one(request: Request, person: Text) -> HTTPResponse:
             return self.answer(request, person, None)
 
-        @api.route("/people/<person>/export.<kind>", methods=["GET"])
-        async def download(request: Request, person: Text, kind: Text) -> HTTPResponse:
-            return self.answer(request, person, kind)
+        @api.route("/people/<person>/<file>", methods=["GET"])
+        async def download(request: Request, person: Text, file: Text) -> HTTPResponse:
+            return self.answer(request, person, EXPORTS.get(file, "unknown"))
 
         return api
 
@@ -111,5 +112,6 @@ class HistoryInput(InputChannel):
         if kind == "json":
             headers["Content-Disposition"] = 'attachment; filename="stretch-history.json"'
         elif kind is not None:
-            return response.json({"error": "export is json or csv"}, status=404, headers=NO_STORE)
+            return response.json({"error": "the exports are export.json and export.csv"},
+                                 status=404, headers=NO_STORE)
         return response.json(doc, headers=headers)

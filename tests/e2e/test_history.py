@@ -200,6 +200,8 @@ def test_the_history_api_refuses_every_request_without_the_right_secret(servers)
                 assert r.status_code == 403, (p, secret)
                 assert "Robin" not in r.text
     assert d.api("/people/" + "0" * 32).status_code == 403
+    assert d.api(path + "/export.xml").status_code == 404
+    assert d.api(path + "/export.xml", stranger).status_code == 403
     doc = d.api(path).json()
     assert doc["person"]["name"] == "Robin"
     assert doc["sessions"][0]["pains"][0]["rating"] == 3
