@@ -2,7 +2,7 @@
 previous version with its data kept, the tables as the code reads them, a session written again
 in place, plans moved once per ended session, "forget me" deleting one person and nothing of the
 partner, and the tracker store deleting the conversations a "forget me" names. PostgreSQL gets
-the same in tests/e2e/test_history.py."""
+the same in tests/e2e/test_people_history.py."""
 
 from __future__ import annotations
 

@@ -22,11 +22,12 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 # - EXTERNAL_hold_cue has no NLU examples: reminders trigger it, and no spoken sentence may.
 # - responses "not used in any story or rule": our actions speak them. Each one is accepted only if
 #   the state machine really speaks it (tests/test_actions.py checks the reverse).
-# The state machine speaks them, the actions ("I'm back"), the fault policy (config.yml), or the
-# page's gateway (the busy line).
+# The state machine speaks them, the history's rules, the actions ("I'm back", the history's
+# answers), the fault policy (config.yml), or the page's gateway (the busy line).
 SPOKEN = {
     name
-    for path in (*ROOT.glob("stretch_coach/machine/*.py"), ROOT / "actions/actions.py", ROOT / "config.yml",
+    for path in (*ROOT.glob("stretch_coach/machine/*.py"), ROOT / "stretch_coach/history.py",
+                 ROOT / "stretch_coach/summaries.py", *ROOT.glob("actions/*.py"), ROOT / "config.yml",
                  ROOT / "stretch_web/busy.py")
     for name in re.findall(r'"?(utter_[a-z_]+)"?', path.read_text())
 }
