@@ -14,9 +14,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-# The state `make run` keeps in the checkout: its conversations (the SQLite file and, in WAL mode,
-# the write-ahead log beside it) and the chat's session id.
-CHECKOUT_STATE = (ROOT / "stretch_coach.db", ROOT / "stretch_coach.db-wal", ROOT / ".chat_session")
+# The state `make run` keeps in the checkout: its conversations and history (the SQLite file and, in
+# WAL mode, the write-ahead log beside it), and the chat's session id and device secret.
+CHECKOUT_STATE = (ROOT / "stretch_coach.db", ROOT / "stretch_coach.db-wal", ROOT / ".chat_session",
+                  ROOT / ".chat_session.device")
 
 
 def fingerprint(paths=CHECKOUT_STATE) -> Dict[str, Any]:
@@ -54,6 +55,8 @@ def own_state(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("STRETCH_DB", str(home / "stretch_coach.db"))
     mp.setenv("STRETCH_SESSION_FILE", str(home / ".chat_session"))
+    mp.delenv("STRETCH_HISTORY_URL", raising=False)   # the history then lives in STRETCH_DB
+    mp.delenv("STRETCH_CLOCK_OFFSET", raising=False)
     yield SimpleNamespace(home=home, before=before)
     mp.undo()
 
