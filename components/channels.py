@@ -19,8 +19,9 @@ so the URLs (``/webhooks/rest/webhook``, ``/socket.io``) do not change.
   when the tracker store's database is down (components/stores.py marks the turn). Each message
   tries the stores again, so the coach answers as before once they are back.
 - Both: the message's ``metadata`` is replaced before Rasa sees it: a device secret
-  (``{"device": ...}``, docs/history.md) becomes its SHA-256 hash ``{"device_id": ...}``, and any
-  other key is dropped, so no secret is stored with the conversation and nobody names a device id.
+  (``{"device": ...}``, docs/history.md) becomes its SHA-256 hash ``{"device_id": ...}``, the voice
+  loop's ``heard`` (stretch_coach/doubt.py) is kept when well formed, and any other key is dropped,
+  so no secret is stored with the conversation and nobody names a device id.
 - Both: Rasa builds them at the start of ``rasa run``, so they put our patches on Rasa then
   (:meth:`GuardedInput.server_start`, components/rasa_patches.py): the one place the patches are
   applied.
@@ -45,6 +46,7 @@ from sanic.response import HTTPResponse
 from components import action_calls, rasa_patches
 from components.stores import STORE_DOWN
 from stretch_coach import contract as C
+from stretch_coach import doubt
 
 MAX_BODY = 16 * 1024   # bytes: a spoken sentence is well under 1 KiB
 MAX_TEXT = 4000        # characters of one message (a flood of "next" still counts as one)
@@ -87,9 +89,18 @@ def device_id(secret: Any) -> Optional[Text]:
 
 
 def safe_metadata(metadata: Any) -> Dict[Text, Any]:
-    """What Rasa keeps of a message's metadata: the device id, if the client sent a secret."""
-    device = device_id(metadata.get(C.DEVICE)) if isinstance(metadata, dict) else None
-    return {C.DEVICE_ID: device} if device else {}
+    """What Rasa keeps of a message's metadata: the device id, if the client sent a secret, and
+    how the voice loop heard the words (stretch_coach.doubt), if well formed; nothing else."""
+    if not isinstance(metadata, dict):
+        return {}
+    kept: Dict[Text, Any] = {}
+    device = device_id(metadata.get(C.DEVICE))
+    if device:
+        kept[C.DEVICE_ID] = device
+    heard = doubt.hearing(metadata)
+    if heard is not None:
+        kept[doubt.METADATA_KEY] = {"safety_p": heard.safety_p, "logprob": heard.logprob}
+    return kept
 
 
 def guarded(on_new_message: Handler) -> Handler:

@@ -110,3 +110,18 @@ def test_the_tracker_store_deletes_the_conversations_a_forget_names(tmp_path):
         "ActionExecuted", "BotUttered", "SlotSet", "ActionExecuted"]
     assert not any(isinstance(e, SlotSet) and e.key == C.SLOT_FORGET for e in after.events)
     assert all("Alex" not in str(e.as_dict()) for e in after.events)
+
+
+def test_the_channels_keep_the_secrets_hash_and_the_hearing_and_nothing_else():
+    import hashlib
+
+    from components.channels import safe_metadata
+
+    secret = "s" * 43
+    kept = safe_metadata({"device": secret, "device_id": "f" * 64, "other": "x",
+                          "heard": {"safety_p": 0.3, "logprob": -0.5, "extra": 1}})
+    assert kept == {"device_id": hashlib.sha256(secret.encode()).hexdigest(),
+                    "heard": {"safety_p": 0.3, "logprob": -0.5}}
+    for bad in ("short", "x" * 129, "has space" * 5, 42, None, "é" * 30):
+        assert safe_metadata({"device": bad, "device_id": "f" * 64}) == {}
+    assert safe_metadata(["device", secret]) == {} and safe_metadata(None) == {}
