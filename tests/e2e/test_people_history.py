@@ -290,3 +290,33 @@ def test_forget_me_on_postgresql(tmp_path):
         s.stop()
         admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()
+
+
+@pytest.mark.skipif(bool(_pg_down()), reason=_pg_down())
+def test_the_schema_upgrades_on_postgresql_with_its_data():
+    from components import history_store
+    from components.history_rows import T
+
+    name = f"stretch_t_{secrets.token_hex(6)}"
+    admin = psycopg2.connect(dbname="postgres", **PG)
+    admin.autocommit = True
+    admin.cursor().execute(f"CREATE DATABASE {name}")
+    url = f"postgresql://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
+    try:
+        engine = history_store.make_engine(url)
+        history_store.migrate(engine, "0001")
+        start = time.strftime("%Y-%m-%d %H:%M:%S")
+        with engine.begin() as conn:
+            conn.execute(T.people.insert().values(id="p" * 32, name="Alex", created_at=start))
+            conn.execute(T.sessions.insert().values(person_id="p" * 32, conversation="c1",
+                                                    started_at=start, end="stopped", holds=2,
+                                                    seconds=60))
+        assert "history_plans" not in sa.inspect(engine).get_table_names()
+        engine.dispose()
+        store = history_store.HistoryStore(url)
+        assert "history_plans" in sa.inspect(store.engine).get_table_names()
+        assert [s.end for s in store.sessions("p" * 32)] == ["stopped"]
+        store.engine.dispose()
+    finally:
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
