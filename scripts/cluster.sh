@@ -77,9 +77,16 @@ PY
 export STRETCH_API_TOKEN=${STRETCH_API_TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))')}
 # The history tables (docs/history.md) in the same PostgreSQL database, for every server.
 if [ -z "${STRETCH_HISTORY_URL:-}" ]; then
-  STRETCH_HISTORY_URL=$(PGHOST=$PGHOST PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER     PGPASSWORD=$PGPASSWORD .venv/bin/python -c 'import os; from sqlalchemy.engine import URL; e = os.environ
+  STRETCH_HISTORY_URL=$(PGHOST=$PGHOST PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER \
+    PGPASSWORD=$PGPASSWORD .venv/bin/python - <<'PY'
+import os
+from sqlalchemy.engine import URL
+e = os.environ
 print(URL.create("postgresql", username=e["PGUSER"], password=e["PGPASSWORD"] or None,
-                 host=e["PGHOST"], port=int(e["PGPORT"]), database=e["PGDATABASE"]).render_as_string(hide_password=False))')
+                 host=e["PGHOST"], port=int(e["PGPORT"]),
+                 database=e["PGDATABASE"]).render_as_string(hide_password=False))
+PY
+)
 fi
 export STRETCH_HISTORY_URL
 PIDS=()
