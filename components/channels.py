@@ -29,6 +29,7 @@ so the URLs (``/webhooks/rest/webhook``, ``/socket.io``) do not change.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -99,7 +100,7 @@ def safe_metadata(metadata: Any) -> Dict[Text, Any]:
         kept[C.DEVICE_ID] = device
     heard = doubt.hearing(metadata)
     if heard is not None:
-        kept[doubt.METADATA_KEY] = {"safety_p": heard.safety_p, "logprob": heard.logprob}
+        kept[doubt.METADATA_KEY] = dataclasses.asdict(heard)   # every field doubt reads
     return kept
 
 

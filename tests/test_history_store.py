@@ -119,9 +119,9 @@ def test_the_channels_keep_the_secrets_hash_and_the_hearing_and_nothing_else():
 
     secret = "s" * 43
     kept = safe_metadata({"device": secret, "device_id": "f" * 64, "other": "x",
-                          "heard": {"safety_p": 0.3, "logprob": -0.5, "extra": 1}})
+                          "heard": {"safety_p": 0.3, "logprob": -0.5, "room_talk": True, "x": 1}})
     assert kept == {"device_id": hashlib.sha256(secret.encode()).hexdigest(),
-                    "heard": {"safety_p": 0.3, "logprob": -0.5}}
+                    "heard": {"safety_p": 0.3, "logprob": -0.5, "room_talk": True}}
     for bad in ("short", "x" * 129, "has space" * 5, 42, None, "é" * 30):
         assert safe_metadata({"device": bad, "device_id": "f" * 64}) == {}
     assert safe_metadata(["device", secret]) == {} and safe_metadata(None) == {}
