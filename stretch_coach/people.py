@@ -25,6 +25,8 @@ first second turn going good bad well alright all right not so very just too rea
 finished hold holding waiting listening the a an and or but me you him her them it this that
 there going trying cold warm hot kneeling seated standing wrist pull forget delete history
 coach time today bit little fine thanks thank please hi hello hey bye goodbye someone nobody
+person other one my your his her their our its everyone everybody anyone somebody guy girl boy
+man woman friend buddy mate wife husband son daughter mum mom dad brother sister who whose what
 """.split())
 
 _LETTERS = r"[^\W\d_]+"

@@ -31,7 +31,8 @@ def test_names_in_the_ways_people_say_them(text, stretcher, helper, turn):
 @pytest.mark.parametrize("text", [
     "I'm 🙂", "I'm <b>Alex</b>", "I'm /restart", "I'm " + "a" * 500, "I'm done", "I'm fine",
     "I'm ready", "I'm {name}", "I'm Alex123", "my name is stop", "I'm hurting", "it's your turn",
-    "I'm utter_greet", "I'm [Alex](person)",
+    "I'm utter_greet", "I'm [Alex](person)", "other person's turn", "the other one's turn",
+    "my partner's turn", "her turn now", "whose turn is it",
 ])
 def test_odd_input_is_never_a_name(text):
     names = parse(text)
