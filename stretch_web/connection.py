@@ -21,6 +21,7 @@ from aiohttp import WSMsgType, web
 
 from stretch_voice import SAMPLE_RATE, SAMPLE_WIDTH
 
+from .history import secret_of
 from .load import Busy
 from .stream import MAX_RESEND
 
@@ -102,8 +103,10 @@ class PageConnection:
         self.t0 = 0.0    # when the hello was taken
         self.live = 0    # samples received live (not resent) since then
         self.warned = False
+        self.device: Optional[str] = None  # the page's device secret (never logged)
         self.handlers: Dict[str, Handler] = {"text": self.text, "stop": self.stop,
-                                             "resend": self.resend, "ping": self.ping}
+                                             "resend": self.resend, "ping": self.ping,
+                                             "history": self.history, "export": self.history}
 
     async def run(self) -> None:
         """Read the page's messages until it goes, then detach it from its session."""
@@ -146,7 +149,7 @@ class PageConnection:
         handler = self.handlers.get(kind) if isinstance(kind, str) else None
         if handler is None:
             await self.send(error("bad_message", "Unknown message; expected hello, text, stop, "
-                                  "resend or ping as JSON."))
+                                  "resend, ping, history or export as JSON."))
             return True
         return await handler(data)  # type: ignore[arg-type]
 
@@ -162,8 +165,9 @@ class PageConnection:
                                   f"(s16le); this page offered {wrong}."))
             await self.ws.close(code=1003, message=b"wrong audio format")
             return False
+        device = secret_of(data.get("device"))
         try:
-            session, att, resumed = await self.gateway.open_session(data.get("session"))
+            session, att, resumed = await self.gateway.open_session(data.get("session"), device)
         except Busy:
             await self.refuse()
             return False
@@ -177,6 +181,7 @@ class PageConnection:
             att.queue.put_nowait(error("taken_over", "This session was opened in another page."))
             att.detach(att.queue)
         self.session, self.att, self.queue = session, att, att.attach()
+        self.device = device
         session.detached_at = None
         self.writer = asyncio.get_running_loop().create_task(self._write())
         stream = data.get("stream")
@@ -232,6 +237,12 @@ class PageConnection:
         lost = self.session.stream.resend(start, samples, time.monotonic())
         log.info("session %s: %d samples resent after a reconnect, %d lost",
                  self.session.sid, samples, lost)
+        return True
+
+    async def history(self, data: dict) -> bool:
+        """A person's history, the people of this device, or an export, read with this page's
+        device secret (:mod:`.history`)."""
+        await self.send(await self.gateway.history.answer(self.device, data))
         return True
 
     async def ping(self, data: dict) -> bool:

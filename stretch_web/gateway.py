@@ -27,6 +27,7 @@ from stretch_voice.tts import Synthesizer, get_synth, wav_pcm
 
 from .busy import busy_sentence
 from .connection import MAX_FRAME_BYTES, Attachment, PageConnection
+from .history import HistoryClient
 from .load import Busy, Load, MeteredSynth
 from .page import PageSession, audio_frame
 from .recognition import RecognitionQueue
@@ -56,6 +57,7 @@ class Gateway:
         self.busy_text = busy_sentence()
         self._busy_audio: Optional[list[bytes]] = None
         self.factory = session_factory or PageSession
+        self.history = HistoryClient(rasa_url)
         self.sessions: Dict[str, PageSession] = {}
         self.attachments: Dict[str, Attachment] = {}
         self._starting: Dict[str, asyncio.Future] = {}  # sessions being made, by id
@@ -134,10 +136,12 @@ class Gateway:
                     log.info("session %s: page gone for %.0f s, closing it", sid, self.linger)
                     await self._close(sid)
 
-    async def open_session(self, wanted: Any) -> tuple[PageSession, Attachment, bool]:
+    async def open_session(self, wanted: Any, device: Optional[str] = None
+                           ) -> tuple[PageSession, Attachment, bool]:
         """The session a hello asks for (``wanted``: its id, or None for a new one), its
         attachment, and whether it was resumed (True) or made now. Raises :class:`Busy` for a new
-        page (no session id) when the gateway is full; a page that names its session is taken."""
+        page (no session id) when the gateway is full; a page that names its session is taken. A new
+        session sends the page's ``device`` secret with every message to the coach (docs/history.md)."""
         sid = wanted if isinstance(wanted, str) and SESSION_ID.match(wanted) else None
         if sid is None:
             why = self.load.full(self.taken())
@@ -153,7 +157,7 @@ class Gateway:
         sid = sid or uuid.uuid4().hex
         loop = asyncio.get_running_loop()
         att = Attachment(loop)
-        made = self._starting[sid] = loop.run_in_executor(None, self._make, sid, att, new)
+        made = self._starting[sid] = loop.run_in_executor(None, self._make, sid, att, new, device)
         try:
             session, taken_over = await made
         finally:
@@ -161,12 +165,13 @@ class Gateway:
         self.sessions[sid], self.attachments[sid] = session, att
         return session, att, taken_over
 
-    def _make(self, sid: str, att: Attachment, new: bool) -> tuple[PageSession, bool]:
+    def _make(self, sid: str, att: Attachment, new: bool,
+              device: Optional[str] = None) -> tuple[PageSession, bool]:
         """A session for ``sid``, connected to the coach; in a cluster, one another gateway kept
         is taken over (True) from its shared record."""
         record = None if new or self.shared is None else self.shared.load(sid)
         session = self.factory(sid, self.rasa_url, self.recognizer, att.send, voice=self.voice,
-                               new=new, load=self.load, shared=self.shared)
+                               new=new, load=self.load, shared=self.shared, device=device)
         if record is not None:
             session.take_over(record)
             log.info("session %s: taken over from another gateway", sid[:8])

@@ -110,7 +110,7 @@ class PageSession:
     def __init__(self, sid: str, rasa_url: str, recognizer: Any,
                  send: Callable[[Outgoing], None], voice: Union[str, Synthesizer] = "piper",
                  speed: int = 165, new: bool = False, load: Optional["Load"] = None,
-                 shared: Optional[SharedSessions] = None) -> None:
+                 shared: Optional[SharedSessions] = None, device: Optional[str] = None) -> None:
         self.sid, self.rasa_url = sid, rasa_url
         self.shared = shared
         self.done = 0  # stream position before which everything said was dealt with
@@ -137,7 +137,7 @@ class PageSession:
             recognizer = recognizer.for_page(self.urgent)
         self.client = VoiceClient(rasa_url, sid, recognizer, self.speaker,
                                   on_coach_text=self._coach_text, on_view=self._view,
-                                  on_held=self._held, on_turn=self._turn)
+                                  on_held=self._held, on_turn=self._turn, device=device)
         session_on_start = self.speaker.on_start  # the voice loop's latency bookkeeping
 
         def on_start(text: str, speech: Any, t: float) -> None:

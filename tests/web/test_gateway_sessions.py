@@ -27,9 +27,9 @@ class StandIn:
     made: list["StandIn"] = []
 
     def __init__(self, sid, rasa_url, recognizer, send, voice=None, new=False, start_s=0.2,
-                 close_s=0.3, load=None, shared=None):
+                 close_s=0.3, load=None, shared=None, device=None):
         self.sid, self.send, self.start_s, self.close_s = sid, send, start_s, close_s
-        self.new = new
+        self.new, self.device = new, device
         self.closed = False
         self.detached_at = None
         self.stream = Stream()
