@@ -88,6 +88,16 @@ if [ ! -d tests/web/node_modules/playwright-core ] || [ tests/web/package-lock.j
     say "npm not found: the web page's browser tests will fail (install Node 20 and npm)"
   fi
 fi
+# The page's chart library (uPlot, pinned in stretch_web/vendor/package-lock.json), served by the
+# gateway from this machine: the history view's charts (their tables work without it).
+if [ ! -d stretch_web/vendor/node_modules/uplot ] || [ stretch_web/vendor/package-lock.json -nt stretch_web/vendor/node_modules/.package-lock.json ]; then
+  if command -v npm >/dev/null 2>&1; then
+    say "installing the page's chart library (npm ci in stretch_web/vendor)"
+    npm ci --prefix stretch_web/vendor --no-audit --no-fund --loglevel=error >/dev/null
+  else
+    say "npm not found: the page's history view will show tables without charts"
+  fi
+fi
 if [ ! -f build/web/cert.pem ]; then
   say "making a self-signed certificate for the web page (build/web/)"
   mkdir -p build/web

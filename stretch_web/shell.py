@@ -20,6 +20,11 @@ TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css",
          ".svg": "image/svg+xml", ".png": "image/png", ".webmanifest": "application/manifest+json"}
 ROOT_FILES = {"/": "index.html", "/manifest.webmanifest": "manifest.webmanifest"}
 """Files served at the root: the page, and its manifest (whose scope is then the whole site)."""
+VENDOR = Path(__file__).with_name("vendor") / "node_modules"
+VENDOR_FILES = {"/static/vendor/uPlot.iife.min.js": "uplot/dist/uPlot.iife.min.js",
+                "/static/vendor/uPlot.min.css": "uplot/dist/uPlot.min.css"}
+"""The chart library (installed by scripts/setup.sh from stretch_web/vendor/package-lock.json),
+served from this machine; missing when npm was not there (the history view then shows tables)."""
 UNLISTED = {"sw.js", "index.html", "manifest.webmanifest"}
 """Files of the static folder not served under /static/: the worker's script, and the root's."""
 FRESH = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
@@ -28,9 +33,11 @@ NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 """Everything else the gateway answers: kept by no cache."""
 
 
-def shell_files(static: Path = STATIC) -> Dict[str, Path]:
+def shell_files(static: Path = STATIC, vendor: Path = VENDOR) -> Dict[str, Path]:
     """URL path -> file of every file the page needs, the worker's own script excepted."""
     files = {url: static / name for url, name in ROOT_FILES.items()}
+    files.update({url: vendor / name for url, name in VENDOR_FILES.items()
+                  if (vendor / name).is_file()})
     for path in sorted(static.rglob("*")):
         if path.is_file() and path.suffix in TYPES and path.name not in UNLISTED:
             files["/static/" + path.relative_to(static).as_posix()] = path

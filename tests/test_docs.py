@@ -17,7 +17,8 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 EACH_DOC = pytest.mark.parametrize("doc", DOCS, ids=lambda doc: str(doc.relative_to(ROOT)))
 
 # Made by set-up, a run or a benchmark, never kept in git: named in the docs, absent in a clone.
-GENERATED = ("build/", "results/", "models/", ".venv/", "tests/web/node_modules/")
+GENERATED = ("build/", "results/", "models/", ".venv/", "tests/web/node_modules/",
+             "stretch_web/vendor/node_modules/")
 # Source names a bare file name (no folder) is checked for; anything else may be a run's output.
 SOURCE_SUFFIXES = (".py", ".yml", ".sh", ".mjs", ".js", ".md", ".toml")
 SKIPPED_DIRS = {".git", ".venv", "node_modules", "build", "results", "models", ".rasa", "__pycache__"}

@@ -49,6 +49,8 @@ const display = new SessionDisplay();
 const mic = new Mic(onMicChunk);
 const awake = new ScreenAwake((type, extra) => note(type, extra), () => showNotice(
   'This browser cannot keep the screen on: set a longer screen timeout for the session.'));
+const DEVICE = deviceSecret();  // this browser's; the coach keeps history by it (docs/history.md)
+const progress = new ProgressView(sendJSON, note);
 // The parts a phone suspends and the page recovers, for the tests (tests/web/drive.mjs).
 window.coachParts = { mic, awake, sound: () => playCtx };
 let STREAM = (self.crypto && crypto.randomUUID ? crypto.randomUUID()
@@ -105,7 +107,7 @@ function connect() {
   sock.binaryType = 'arraybuffer';
   setLink('connecting', 'connecting…');
   sock.onopen = () => sock.send(JSON.stringify({
-    type: 'hello', session: sessionStorage.getItem(SESSION_KEY), stream: STREAM,
+    type: 'hello', session: sessionStorage.getItem(SESSION_KEY), stream: STREAM, device: DEVICE,
     rate: 16000, channels: 1, format: 's16le',
   }));
   sock.onmessage = (ev) => {
@@ -219,12 +221,17 @@ function onMessage(m) {
       stopping = false;
       if (!m.paused) { display.stopShown = false; display.paused(); } // no session: STOP only silenced
       break;
+    case 'history':
+    case 'export':
+      progress.receive(m);
+      break;
     case 'warning':
       showNotice(m.message);
       if (m.code === 'coach_unreachable') coachDown = true;
       break;
     case 'error':
       trace.errors.push(m);
+      if (m.code.startsWith('history_')) { progress.receive(m); break; }
       showNotice(m.message);
       if (m.code === 'bad_format' || m.code === 'taken_over') closedForGood = true;
       if (m.code === 'coach_unreachable') linkTrouble = true;

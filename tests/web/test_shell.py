@@ -1,5 +1,5 @@
 """The page's own files as the gateway serves them (stretch_web/shell.py), without the coach: their
-content types and cache headers, the service worker's list and version, nothing else served from
+content types and cache headers (the chart library's included), the service worker's list and version, nothing else served from
 the static folder's neighbourhood, the manifest's icons, and the icons being what
 lab/web_icons.py draws."""
 
@@ -50,7 +50,9 @@ def served():
 def test_each_file_has_its_type_and_is_asked_for_again(served):
     types = {"/": "text/html", "/manifest.webmanifest": "application/manifest+json",
              "/static/app.js": "text/javascript", "/static/style.css": "text/css",
-             "/static/icons/icon.svg": "image/svg+xml", "/static/icons/icon-192.png": "image/png"}
+             "/static/icons/icon.svg": "image/svg+xml", "/static/icons/icon-192.png": "image/png",
+             "/static/vendor/uPlot.iife.min.js": "text/javascript",  # npm ci at set-up
+             "/static/vendor/uPlot.min.css": "text/css"}
     for path, kind in types.items():
         status, headers, body = served[path]
         assert status == 200 and headers["Content-Type"].startswith(kind), (path, headers)
