@@ -1,5 +1,5 @@
 # Stretch Coach. `make run` starts the assistant from nothing; `make test` runs every test the same way.
-.PHONY: help install run voice web cluster test test-fast validate train detector eval bench bench-web bench-turns bench-history bench-load lint clean
+.PHONY: help install run voice web cluster test test-fast validate train detector eval bench bench-web bench-turns bench-history bench-history-view bench-load lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -47,6 +47,9 @@ bench-turns:  ## cost of a turn at turn 10, 100 and 500 over REST and socket.io,
 
 bench-history:  ## cost of a turn with no stored history vs 1,000 stored sessions (~2 min)
 	scripts/setup.sh && .venv/bin/python -m lab.bench.history_cost $(BENCH_ARGS)
+
+bench-history-view:  ## the page's history view with a year of three sessions a week, in headless chromium (~2 min)
+	scripts/setup.sh && .venv/bin/python -m lab.bench.history_view $(BENCH_ARGS)
 
 bench-load:  ## ours vs the stock `rasa init` bot under load: paced and closed loop, SQLite/PostgreSQL/cluster (~15 min)
 	scripts/setup.sh && .venv/bin/python -m lab.bench.load $(LOAD_ARGS)
