@@ -10,6 +10,7 @@ from typing import Optional
 
 from components.channels import device_id
 from components.history_store import HistoryStore
+from stretch_coach import catalogue
 from stretch_coach.history import ENDED, GENTLER, PAIN, STOPPED, PainReport, SessionRecord, SideDone
 
 ROUTINES = [("seated_single_leg", ("right", "left")), ("single_leg_kneeling", ("right", "left")),
@@ -21,11 +22,12 @@ PAIN_EVERY = 7    # one session in about seven has a pain report
 def session(started: dt.datetime, n: int, rng: random.Random) -> SessionRecord:
     """The ``n``-th session: two routines, every side of each, now and then a pain report."""
     sides, pains = [], []
+    cat = catalogue.default()
     for variant, its_sides in (ROUTINES[n % 4], ROUTINES[(n + 1) % 4]):
         for side in its_sides:
             holds = rng.randint(2, 3)
-            sides.append(SideDone(variant, side, holds, holds * rng.choice((15, 20, 30)),
-                                  min(2, n // 20 + rng.randint(0, 1))))
+            level = min(cat[variant].top_level, n // 20 + rng.randint(0, 1))
+            sides.append(SideDone(variant, side, holds, holds * rng.choice((15, 20, 30)), level))
     if rng.randrange(PAIN_EVERY) == 0:
         variant, side = sides[0].variant, sides[-1].side
         rating = rng.randint(1, 6)

@@ -28,7 +28,7 @@ function holdsData(h) {
   const total = (session, side, key) => session.sides.filter((d) => d.side === side).reduce((n, d) => n + d[key], 0);
   const done = h.sessions.filter((x) => x.sides.length);
   return {
-    title: 'Seconds held per side',
+    title: 'Seconds held per side (holds in the table)',
     x: done.map((x) => secs(x.started)),
     series: sides.map((side) => ({ label: side, colour: SIDE_COLOUR[side],
       values: done.map((x) => (x.sides.some((d) => d.side === side) ? total(x, side, 'seconds') : null)) })),
@@ -38,22 +38,26 @@ function holdsData(h) {
   };
 }
 
-// The intensity reached per routine and side, session by session.
+// The intensity reached per routine and side, session by session: one small chart per routine
+// (its sides as lines), so that lines of different routines never cross.
 function intensityData(h) {
-  const keys = [];
-  for (const x of h.sessions) {
-    for (const d of x.sides) if (!keys.some((k) => k.routine === d.routine && k.side === d.side)) keys.push(d);
-  }
-  const done = h.sessions.filter((x) => x.sides.length);
-  const level = (x, k) => { const d = x.sides.find((s) => s.routine === k.routine && s.side === k.side); return d ? d.level : null; };
-  return {
-    title: 'Intensity reached (0 = gentlest)',
-    x: done.map((x) => secs(x.started)),
-    series: keys.map((k, i) => ({ label: `${k.routine_name} · ${k.side}`, colour: LINE_COLOURS[i % LINE_COLOURS.length],
-      values: done.map((x) => level(x, k)), steps: true })),
-    head: ['Session', 'Routine', 'Side', 'Level', 'Top'],
-    rows: done.flatMap((x) => x.sides.map((d) => [day(secs(x.started)), d.routine_name, d.side, d.level, d.top_level])),
-  };
+  const routines = [];
+  for (const x of h.sessions) for (const d of x.sides) if (!routines.includes(d.routine)) routines.push(d.routine);
+  return routines.map((routine) => {
+    const done = h.sessions.filter((x) => x.sides.some((d) => d.routine === routine));
+    const of = (x) => x.sides.filter((d) => d.routine === routine);
+    const sides = ['right', 'left', 'both'].filter((side) => done.some((x) => of(x).some((d) => d.side === side)));
+    const first = of(done[0])[0];
+    return {
+      title: `Intensity reached: ${first.routine_name} (0 = gentlest, top ${first.top_level})`,
+      x: done.map((x) => secs(x.started)),
+      series: sides.map((side) => ({ label: side, colour: SIDE_COLOUR[side], steps: true,
+        values: done.map((x) => { const d = of(x).find((e) => e.side === side); return d ? d.level : null; }) })),
+      top: first.top_level,
+      head: ['Session', 'Side', 'Level', 'Top'],
+      rows: done.flatMap((x) => of(x).map((d) => [day(secs(x.started)), d.side, d.level, d.top_level])),
+    };
+  });
 }
 
 // Each pain report at its rating (an unrated one at 0), per side, marked with its step.
@@ -74,16 +78,18 @@ function painData(h) {
 
 // --- drawing -----------------------------------------------------------------------------------
 
+// The figure's table, in a box that only screen readers see (a table itself cannot be clipped).
 function table(fig) {
-  const t = document.createElement('table');
-  t.className = 'sr-only';
+  const box = document.createElement('div');
+  box.className = 'chart-table sr-only';
+  const t = box.appendChild(document.createElement('table'));
   t.createCaption().textContent = fig.title;
   const head = t.createTHead().insertRow();
   for (const h of fig.head) { const th = document.createElement('th'); th.scope = 'col'; th.textContent = h; head.appendChild(th); }
   const body = t.createTBody();
   for (const row of fig.rows) { const tr = body.insertRow(); for (const cell of row) tr.insertCell().textContent = cell; }
   if (!fig.rows.length) body.insertRow().insertCell().textContent = 'Nothing yet.';
-  return t;
+  return box;
 }
 
 // Each point of a points-only chart labelled with its mark (the pain report's step).
@@ -112,31 +118,37 @@ function plot(fig, el, width) {
     points: { show: Boolean(s.points) || fig.x.length < 40, size: s.points ? 9 : 5, fill: s.colour },
   }))];
   const axis = { stroke: '#9aa7b4', grid: { stroke: '#26303b' }, ticks: { stroke: '#26303b' } };
+  const whole = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];  // every count here is a whole number
   return new uPlot({
-    width, height: Math.round(Math.min(240, width * 0.6)), series, legend: { show: fig.series.length > 1 },
-    axes: [{ ...axis }, { ...axis, size: 36 }],
-    scales: { x: { time: true }, y: { range: (u, lo, hi) => [0, Math.max(hi + (fig.marks ? 1.5 : 0.5), 1)] } },
+    width, height: Math.round(Math.min(240, width * (fig.top === undefined ? 0.6 : 0.4))), series,
+    legend: { show: fig.series.length > 1, live: false },
+    axes: [{ ...axis }, { ...axis, size: 36, incrs: whole }],
+    scales: { x: { time: true }, y: { range: (u, lo, hi) => [0, fig.top !== undefined ? Math.max(fig.top, 1) + 0.3
+      : Math.max(hi + (fig.marks ? 1.5 : 0.5), 1)] } },
     hooks: fig.marks ? { draw: [markHook(fig)] } : {},
   }, [fig.x, ...fig.series.map((s) => s.values)], el);
 }
 
-// Draws the four figures of one person's history into `box`; returns the uPlot charts.
+// Draws the figures of one person's history into `box` (sessions per week, seconds held, the
+// intensity of each routine done, pain reports); returns the uPlot charts.
 function drawCharts(box, history) {
   box.textContent = '';
   const width = Math.max(260, Math.min(box.clientWidth || 360, 720));
   const charts = [];
-  for (const fig of [weeksData(history), holdsData(history), intensityData(history), painData(history)]) {
+  const figures = [weeksData(history), holdsData(history), ...intensityData(history), painData(history)];
+  for (const fig of figures) {
     const figure = document.createElement('figure');
     figure.className = 'chart';
     const caption = document.createElement('figcaption');
     caption.textContent = fig.title;
     const canvas = document.createElement('div');
     canvas.setAttribute('aria-hidden', 'true');
-    figure.append(caption, canvas, table(fig));
+    const rows = table(fig);
+    figure.append(caption, canvas, rows);
     box.appendChild(figure);
     if (!fig.x.length) { canvas.textContent = 'Nothing yet.'; continue; }
     if (window.uPlot) charts.push(plot(fig, canvas, width));
-    else figure.querySelector('table').className = 'plain';  // no chart library: the table shows
+    else rows.className = 'chart-table plain';  // no chart library: the table shows instead
   }
   return charts;
 }

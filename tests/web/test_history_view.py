@@ -2,7 +2,7 @@
 hold a made-up history (lab/harness/history.py): over the page's WebSocket, every history request
 without this device's secret is refused (none, a malformed one, another device's, a person the
 device does not know); in headless chromium, a phone-sized page draws the four charts with a table
-behind each, and its CSV and JSON downloads parse. Neither the secret nor the history reaches the
+behind each, and its CSV and JSON downloads parse (a screenshot: build/web-screenshots/history.png). Neither the secret nor the history reaches the
 gateway's log."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import aiohttp
 import pytest
 
 from lab.harness.history import fill
-from web_harness import WEB_TESTS
+from web_harness import SHOTS, WEB_TESTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.web]
 
@@ -106,24 +106,28 @@ def view(gateway_url: str, **cfg) -> dict:
     return json.loads(out.stdout)
 
 
-def test_the_page_draws_the_history_with_tables_and_exports(gateway, made_up, tmp_path):
-    r = view(gateway.url, secret=made_up["alex_device"], exports=True,
-             shot=str(tmp_path / "history.png"))
+def test_the_page_draws_the_history_with_tables_and_exports(gateway, made_up):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    r = view(gateway.url, secret=made_up["alex_device"], exports=True, shot=str(SHOTS / "history.png"))
     assert not [e for e in r["errors"] if "favicon" not in e], r["errors"]
     v = r["view"]
     assert v["people"] == [["Alex", "true"], ["Sam", "false"]]
     assert v["say"].startswith("Alex: ") and "sessions" in v["say"]
     figures = v["figures"]
+    names = ["seated single leg stretch", "kneeling single leg stretch",
+             "standing double leg stretch", "wrist pull stretch"]
     assert [f["caption"].split(" ·")[0].split(" (")[0] for f in figures] == [
-        "Sessions per week", "Seconds held per side", "Intensity reached", "Pain reports"]
+        "Sessions per week", "Seconds held per side",
+        *(f"Intensity reached: {name}" for name in names), "Pain reports"]
     for f in figures:
         assert f["canvas"] == 1, f"a chart was drawn: {f['caption']}"
         assert 250 <= f["chartWidth"] <= 390, "fits a phone held upright"
-        assert f["tableClass"] == "sr-only" and f["tableCaption"] == f["caption"]
+        assert f["tableClass"] == "chart-table sr-only" and f["tableCaption"] == f["caption"]
         assert f["rows"] and all(len(row) == len(f["head"]) for row in f["rows"]), f["caption"]
-    weeks, holds, levels, pains = figures
+    weeks, holds, *levels, pains = figures
     assert len(weeks["rows"]) == WEEKS and sum(int(r[1]) for r in weeks["rows"]) >= 3 * (WEEKS - 1)
     assert {row[1] for row in holds["rows"]} == {"right", "left", "both"}
+    assert [{row[1] for row in f["rows"]} for f in levels] == [{"right", "left"}] * 2 + [{"both"}] * 2
     assert pains["head"][3] == "Step" and all(row[3].isdigit() for row in pains["rows"])
     assert v["pageWidth"] <= 390, "no sideways scrolling on a phone"
 
@@ -133,7 +137,7 @@ def test_the_page_draws_the_history_with_tables_and_exports(gateway, made_up, tm
     doc = json.loads(r["json"]["text"])
     assert r["json"]["name"] == "stretch-history.json" and doc["person"]["name"] == "Alex"
     assert len(doc["sessions"]) == int(v["say"].split(": ")[1].split()[0])
-    assert (tmp_path / "history.png").stat().st_size > 10000
+    assert (SHOTS / "history.png").stat().st_size > 10000
 
 
 def test_a_new_device_sees_no_history_and_gets_a_secret_of_its_own(gateway, made_up):
