@@ -1,7 +1,7 @@
 // Drives the page's history view in Debian's headless chromium (playwright-core): a phone-sized
 // page whose browser keeps the device secret cfg.secret (null: the page makes its own), opens
 // Progress, waits for the charts, reads what the view shows and downloads both exports. Prints one
-// JSON report. Run by tests/web/test_history_view.py and lab/bench/history_view.py
+// JSON report; cfg.texts are typed to the coach first. Run by tests/web/test_history_view.py and lab/bench/history_view.py
 // (`node history.mjs CONFIG.json`; cfg.runs > 1 opens the view that many times, for timing).
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -27,6 +27,7 @@ const view = () => ({
   exportsShown: !document.getElementById('exports').hidden,
   pageWidth: document.documentElement.scrollWidth,
   events: window.coachTrace.events.filter((e) => e.type.startsWith('history') || e.type === 'export'),
+  captions: [...document.querySelectorAll('#captions li')].reverse().map((li) => [li.dataset.who, li.textContent]),
 });
 
 async function download(page, button) {
@@ -37,13 +38,20 @@ async function download(page, button) {
 try {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, acceptDownloads: true });
   if (cfg.secret) await ctx.addInitScript((s) => localStorage.setItem('stretch.device', s), cfg.secret);
-  const page = await ctx.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
-  for (let run = 0; run < (cfg.runs || 1); run += 1) {
+  let page = null;
+  for (let run = 0; run < (cfg.runs || 1); run += 1) {  // each run a new tab: a new session
+    if (page) await page.close();
+    page = await ctx.newPage();
+    page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
     const t0 = Date.now();
     await page.goto(cfg.url);
     await page.waitForFunction(() => window.coachTrace.events.some((e) => e.type === 'ready'), null, { timeout: 30000 });
     const ready = Date.now() - t0;
+    for (const text of cfg.texts || []) {  // said to the coach first, as typed words
+      await page.fill('#text', text);
+      await page.press('#text', 'Enter');
+      await page.waitForTimeout(cfg.pause_ms || 2000);
+    }
     await page.click('#progress-open');
     await page.waitForFunction(() => window.coachTrace.events.some((e) => ['history-shown', 'history-refused']
       .includes(e.type) || (e.type === 'history-people' && e.count === 0)), null, { timeout: 30000 });

@@ -1,8 +1,9 @@
 """The page's history view through the gateway and the real coach servers, whose history tables
 hold a made-up history (lab/harness/history.py): over the page's WebSocket, every history request
 without this device's secret is refused (none, a malformed one, another device's, a person the
-device does not know); in headless chromium, a phone-sized page draws the four charts with a table
-behind each, and its CSV and JSON downloads parse (a screenshot: build/web-screenshots/history.png). Neither the secret nor the history reaches the
+device does not know); names said on the page become that browser's people; in headless chromium,
+a phone-sized page draws the charts with a table behind each, and its CSV and JSON downloads parse
+(a screenshot: build/web-screenshots/history.png). Neither the secret nor the history reaches the
 gateway's log."""
 
 from __future__ import annotations
@@ -146,3 +147,12 @@ def test_a_new_device_sees_no_history_and_gets_a_secret_of_its_own(gateway, made
     assert "No history on this device yet" in v["say"] and not v["figures"] and not v["exportsShown"]
     secret = r["localSecret"]
     assert len(secret) == 43 and secret not in (made_up["alex_device"], made_up["kim_device"])
+
+
+def test_names_said_on_the_page_are_this_browsers_people(gateway):
+    """The page's device secret reaches the coach with what is said (the hello's ``device``): the
+    names said there are the people its Progress shows, and nobody else's."""
+    r = view(gateway.url, secret=None, texts=["I'm Alex, Sam is helping"], pause_ms=4000)
+    v = r["view"]
+    assert [name for name, _pressed in v["people"]] == ["Alex", "Sam"], (v, v["captions"])
+    assert "Alex: no sessions yet." == v["say"]
