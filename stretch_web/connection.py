@@ -104,6 +104,7 @@ class PageConnection:
         self.live = 0    # samples received live (not resent) since then
         self.warned = False
         self.device: Optional[str] = None  # the page's device secret (never logged)
+        self.pending: set = set()  # history requests being answered
         self.handlers: Dict[str, Handler] = {"text": self.text, "stop": self.stop,
                                              "resend": self.resend, "ping": self.ping,
                                              "history": self.history, "export": self.history}
@@ -241,9 +242,20 @@ class PageConnection:
 
     async def history(self, data: dict) -> bool:
         """A person's history, the people of this device, or an export, read with this page's
-        device secret (:mod:`.history`)."""
-        await self.send(await self.gateway.history.answer(self.device, data))
+        device secret (:mod:`.history`). Answered from a task of its own, so the microphone's
+        frames (an "ouch" among them) are read on while the history API answers."""
+        task = asyncio.get_running_loop().create_task(self._history(data))
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
         return True
+
+    async def _history(self, data: dict) -> None:
+        answer = await self.gateway.history.answer(self.device, data)
+        if not self.ws.closed:
+            try:
+                await self.send(answer)
+            except (ConnectionResetError, RuntimeError):
+                pass  # the page went away meanwhile
 
     async def ping(self, data: dict) -> bool:
         await self.send({"type": "pong", "t": data.get("t")})
