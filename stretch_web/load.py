@@ -25,8 +25,9 @@ from prometheus_client.core import CounterMetricFamily
 
 from stretch_voice.tts import DEFAULT_SPEED, Speech, Synthesizer, get_synth
 
-MAX_PAGES = 8
-"""Pages one gateway takes by default (docs/benchmarks.md: the 2-core figures that set it)."""
+MAX_PAGES = 6
+"""Pages one gateway takes by default: on 2 cores six pages speaking at the same moments were
+answered with a median under 1 s, eight were not (docs/benchmarks.md)."""
 MAX_QUEUE = 2.0
 """Utterances in the recogniser's queue, on average over :data:`QUEUE_WINDOW_S`, at which a
 gateway refuses new pages: they keep waiting for one another."""

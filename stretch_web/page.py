@@ -57,6 +57,8 @@ STOP_PAUSES = ("active", "choosing", "paused")
 MARGIN = SAMPLE_RATE // 2
 """Samples before a silent moment that a take-over hears again: the VAD's pre-roll and start
 window (450 ms) and a part frame, so that an utterance starting there is heard whole."""
+QUIET_WAIT_S = 0.06
+"""While a page is quiet its audio is fed in pieces this long or longer (see ``_next_audio``)."""
 SHARE_EVERY = 2 * SAMPLE_RATE
 """While nothing is said, the dealt-with position is shared at most every 2 s of audio (a
 take-over then hears at most that much silence again)."""
@@ -149,6 +151,7 @@ class PageSession:
         self.speaker.on_start = on_start
         self._lock = threading.Lock()  # the last view (kept, replayed) and closing
         self._counted: Optional[Turn] = None  # the last turn whose latency went to ``load``
+        self._ending = False  # the audio worker took the close and stops after this audio
         self._worker = threading.Thread(target=self._feed_loop, daemon=True,
                                         name=f"page-{sid[:8]}")
 
@@ -263,7 +266,7 @@ class PageSession:
 
     def _feed_loop(self) -> None:
         while True:
-            item = self.inbox.get()
+            item = self._next_audio()
             if item is None:
                 return
             pcm, t_end, pos = item
@@ -276,6 +279,26 @@ class PageSession:
             turns, (shared_turns, shared_done) = len(self.client.session.turns), self._shared_at
             if self.shared and (turns != shared_turns or self.done - shared_done >= SHARE_EVERY):
                 self._share()
+
+    def _next_audio(self) -> Optional[tuple[bytes, float, int]]:
+        """The next audio to feed: one chunk while the page speaks; while it is quiet, what
+        :data:`QUIET_WAIT_S` brings, as one piece (a silent page wakes its worker a third as
+        often; an utterance's start may be seen that much later, its end is not)."""
+        item = None if self._ending else self.inbox.get()
+        if item is None or self.client.session.detector.in_speech:
+            return item
+        time.sleep(QUIET_WAIT_S)
+        items = [item]
+        while not self._ending:
+            try:
+                more = self.inbox.get_nowait()
+            except queue.Empty:
+                break
+            if more is None:
+                self._ending = True  # closing: feed what came, then stop
+            else:
+                items.append(more)
+        return b"".join(i[0] for i in items), items[-1][1], items[-1][2]
 
     # --- another gateway's take-over (make cluster) ------------------------------------------
 

@@ -43,4 +43,5 @@ def test_a_batch_hears_what_one_at_a_time_hears(rec: BatchRecognizer, voice: str
     for (text, _expect), a, b in zip(CLIPS, alone, together, strict=True):
         assert (b.text, b.safety, b.source, b.noise) == (a.text, a.safety, a.source, a.noise), text
         assert abs(b.logprob - a.logprob) < 0.05, (text, a.logprob, b.logprob)
+        assert abs(b.safety_p - a.safety_p) < 0.05, (text, a.safety_p, b.safety_p)
     assert sum(t.safety for t in alone) >= 2, [t.text for t in alone]  # safety phrases among them
