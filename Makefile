@@ -39,8 +39,8 @@ eval:  ## NLU evaluation report: ours vs Rasa's stock pipeline, held-out set, cr
 bench:  ## voice benchmark, old loop vs new, every room condition, fast pace (~60 min; BENCH_ARGS="--pace realtime ..." for latency)
 	scripts/setup.sh && .venv/bin/python -m lab.bench.voice_bench $(BENCH_ARGS)
 
-bench-web:  ## web page benchmark: speech to reply audio in headless chromium, and pages at once (~10 min)
-	scripts/setup.sh && .venv/bin/python -m lab.bench.web_bench
+bench-web:  ## web page benchmark: speech to reply audio in headless chromium, pages at once, one/two gateways, batched (~25 min; WEB_BENCH_ARGS)
+	scripts/setup.sh && .venv/bin/python -m lab.bench.web_bench $(WEB_BENCH_ARGS)
 
 bench-turns:  ## cost of a turn at turn 10, 100 and 500 over REST and socket.io, holds running (~5 min)
 	scripts/setup.sh && .venv/bin/python -m lab.bench.turn_cost

@@ -1,5 +1,6 @@
 // Opens N pages of the Stretch Coach page in Debian's headless chromium, all listening to the same
-// speech file, and returns each page's trace (microphone chunks and played audio) as JSON.
+// speech file (each from when its Start is pressed, cfg.offsets_ms after the first), and returns
+// each page's trace (microphone chunks and played audio) as JSON.
 // Run by lab/bench/web_bench.py: node lab/bench/web_bench.mjs CONFIG.json (playwright-core from tests/web).
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -22,8 +23,10 @@ try {
     await page.waitForFunction(() => window.coachTrace.events.some((e) => e.type === 'ready'));
     pages.push(page);
   }
-  await Promise.all(pages.map((p) => p.click('#start')));
-  await pages[0].waitForTimeout(cfg.listen_ms);
+  // Start on each page after its offset (all 0: the pages speak at the same moments)
+  const offsets = cfg.offsets_ms || pages.map(() => 0);
+  await Promise.all(pages.map((p, i) => p.waitForTimeout(offsets[i]).then(() => p.click('#start'))));
+  await pages[0].waitForTimeout(cfg.listen_ms - Math.max(...offsets));
   for (const page of pages) {
     out.pages.push(await page.evaluate(() => ({
       chunks: window.coachTrace.chunks,
