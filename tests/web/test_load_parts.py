@@ -21,6 +21,23 @@ class Clock:
         return self.t
 
 
+def queue_up(load, threads: list, calls: list) -> None:
+    """Start each call (a function and its arguments) in a thread, once the one before waits."""
+    for target, *args in calls:
+        t = threading.Thread(target=target, args=tuple(args))
+        t.start()
+        threads.append(t)
+        assert wait_until(functools.partial(lambda n: load.queue == n, len(threads)))
+
+
+def release_all(slow, threads: list) -> None:
+    """Let every waiting transcription through, and wait for the threads."""
+    for _ in threads:
+        slow.gate.release()
+    for t in threads:
+        t.join(5)
+
+
 def test_full_at_the_page_cap():
     load = Load(max_pages=3, max_queue=2.0, clock=Clock())
     assert load.full(2) is None
@@ -94,15 +111,9 @@ def test_the_queue_counts_what_waits_and_takes_the_urgent_first():
     threads = [threading.Thread(target=calm.transcribe, args=(b"first",))]
     threads[0].start()
     assert slow.inside.wait(5)
-    for rec, word in ((calm, b"ordinary-1"), (calm, b"ordinary-2"), (holding, b"in-a-hold")):
-        t = threading.Thread(target=rec.transcribe, args=(word,))
-        t.start()
-        threads.append(t)
-        assert wait_until(functools.partial(lambda n: load.queue == n, len(threads)))
-    for _ in threads:
-        slow.gate.release()
-    for t in threads:
-        t.join(5)
+    queue_up(load, threads, [(rec.transcribe, word) for rec, word in
+                             ((calm, b"ordinary-1"), (calm, b"ordinary-2"), (holding, b"in-a-hold"))])
+    release_all(slow, threads)
     assert slow.served == ["first", "in-a-hold", "ordinary-1", "ordinary-2"]
     assert load.queue == 0 and load.status(0, 0)["recognition_ms"]["count"] == 4
     assert calm.config == "the real one's"
@@ -127,16 +138,10 @@ def test_waiting_utterances_are_decoded_together_the_urgent_apart():
     threads = [threading.Thread(target=call, args=(calm, b"first"))]
     threads[0].start()
     assert slow.inside.wait(5)
-    for rec, word in ((calm, b"o1"), (holding, b"h1"), (calm, b"o2"), (calm, b"o3"),
-                      (calm, b"o4"), (holding, b"h2")):
-        t = threading.Thread(target=call, args=(rec, word))
-        t.start()
-        threads.append(t)
-        assert wait_until(functools.partial(lambda n: load.queue == n, len(threads)))
-    for _ in threads:
-        slow.gate.release()
-    for t in threads:
-        t.join(5)
+    queue_up(load, threads, [(call, rec, word) for rec, word in
+                             ((calm, b"o1"), (holding, b"h1"), (calm, b"o2"), (calm, b"o3"),
+                              (calm, b"o4"), (holding, b"h2"))])
+    release_all(slow, threads)
     assert slow.served == ["first", "h1+h2", "o1+o2+o3", "o4"]
     assert all(results[w] == w for w in results) and len(results) == 7
 
