@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from lab.harness.servers import MODEL, Gateway, Servers, free_port, free_ports
-from web_harness import TIME_SCALE
+from lab.harness.servers import MODEL, Servers, free_ports
+from web_harness import TIME_SCALE, running_gateway
+
 
 @pytest.fixture(scope="session")
 def web_servers(tmp_path_factory):
@@ -22,11 +23,5 @@ def web_servers(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def gateway(web_servers, tmp_path_factory, request):
-    port = free_port()
-    g = Gateway(web_servers.url, tmp_path_factory.mktemp("gateway"), port, linger=8.0)
-    try:
+    with running_gateway(web_servers, tmp_path_factory.mktemp("gateway"), request, 8.0) as g:
         yield g
-    finally:
-        g.stop()
-        if request.session.testsfailed:
-            print(f"gateway log: {g.log}\n{g.log.read_text()[-2000:]}")

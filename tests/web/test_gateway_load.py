@@ -17,10 +17,10 @@ import requests
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from lab.harness.servers import ROOT, Gateway, free_port
+from lab.harness.servers import ROOT, Gateway
 from stretch_voice.audio import read_wav
 from test_gateway_protocol import HELLO, Page, page, run
-from web_harness import drive, speech_wav
+from web_harness import drive, running_gateway, speech_wav
 
 pytestmark = [pytest.mark.e2e, pytest.mark.web]
 
@@ -29,14 +29,9 @@ BUSY = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]["utter_bus
 
 @pytest.fixture(scope="module")
 def full_gateway(web_servers, tmp_path_factory, request):
-    g = Gateway(web_servers.url, tmp_path_factory.mktemp("full-gateway"), free_port(), linger=3.0,
-                extra=["--max-pages", "1"])
-    try:
+    with running_gateway(web_servers, tmp_path_factory.mktemp("full-gateway"), request, 3.0,
+                         ("--max-pages", "1")) as g:
         yield g
-    finally:
-        g.stop()
-        if request.session.testsfailed:
-            print(f"gateway log: {g.log}\n{g.log.read_text()[-2000:]}")
 
 
 def metrics(gateway: Gateway) -> dict[str, float]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ from typing import Any, Sequence
 
 import pytest
 
-from lab.harness.servers import ROOT
+from lab.harness.servers import ROOT, Gateway, free_port
 
 WEB_TESTS = Path(__file__).resolve().parent
 TIME_SCALE = "1"  # holds last as long as the coach says: the spoken test needs 15 s to say "ouch"
@@ -59,3 +60,16 @@ def drive(scenario: str, config: dict[str, Any], timeout: float = 300) -> dict[s
     if out.returncode != 0 or not out.stdout.strip():
         pytest.fail(f"drive.mjs {scenario} failed ({out.returncode}):\n{out.stderr[-3000:]}")
     return json.loads(out.stdout)
+
+
+@contextlib.contextmanager
+def running_gateway(web_servers, folder, request, linger: float, extra: tuple = ()):
+    """A gateway (as `make web` runs it) on a free port, stopped after; its log printed when a
+    test failed."""
+    g = Gateway(web_servers.url, folder, free_port(), linger=linger, extra=list(extra))
+    try:
+        yield g
+    finally:
+        g.stop()
+        if request.session.testsfailed:
+            print(f"gateway log: {g.log}\n{g.log.read_text()[-2000:]}")
