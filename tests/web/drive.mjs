@@ -1,76 +1,14 @@
-// Drives the Stretch Coach page in Debian's headless chromium (playwright-core, no downloaded
-// browser). Run by tests/web/test_browser.py: `node drive.mjs SCENARIO CONFIG.json`; prints one
-// JSON report on stdout; the Python test asserts on it. Waits have timeouts and a timeout is
-// reported (not thrown), so the test can say which state never came.
-import net from 'node:net';
-import { chromium } from 'playwright-core';
-
-const [scenario, configPath] = process.argv.slice(2);
-const fs = await import('node:fs');
-const cfg = JSON.parse(fs.readFileSync(configPath, 'utf8'));
-const report = { scenario, reached: {}, snapshots: {}, errors: [] };
-
-const args = ['--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required',
-  '--no-sandbox'];
-if (scenario !== 'nomic') args.push('--use-fake-ui-for-media-stream'); // else the mic is refused
-if (cfg.wav) args.push(`--use-file-for-fake-audio-capture=${cfg.wav}%noloop`);
-const browser = await chromium.launch({ executablePath: cfg.chromium || '/usr/bin/chromium', args });
-
-async function snapshot(page, name) {
-  if (cfg.shots) await page.screenshot({ path: `${cfg.shots}/${name}.png` });
-  report.snapshots[name] = await page.evaluate(() => ({
-    routine: document.getElementById('routine').textContent,
-    step: document.getElementById('step').textContent,
-    instruction: document.getElementById('instruction').textContent,
-    actor: document.getElementById('actor').textContent,
-    holdVisible: !document.getElementById('hold').hidden,
-    seconds: document.getElementById('seconds').textContent,
-    rep: document.getElementById('rep').textContent,
-    pausedVisible: !document.getElementById('paused').hidden,
-    pausedText: document.getElementById('paused').innerText,
-    tapVisible: !document.getElementById('tap').hidden,
-    tapText: document.getElementById('tap').innerText,
-    startVisible: !document.getElementById('start').hidden,
-    holdPaused: document.getElementById('hold').dataset.paused || null,
-    figure: (document.querySelector('#figure svg') || {}).dataset?.figure || null,
-    // the page shows the newest caption first; the tests read them in the order they came
-    captions: [...document.querySelectorAll('#captions li')].reverse().map((li) => [li.dataset.who, li.textContent]),
-    link: document.getElementById('link').textContent,
-    notice: document.getElementById('notice').hidden ? null : document.getElementById('notice').textContent,
-    trace: JSON.parse(JSON.stringify(window.coachTrace)),
-  }));
-}
-
-async function reach(page, name, fn, arg, timeout) {
-  try {
-    await page.waitForFunction(fn, arg, { timeout: timeout || cfg.timeout_ms || 60000, polling: 100 });
-    report.reached[name] = true;
-    await snapshot(page, name);
-  } catch (err) {
-    report.reached[name] = false;
-    report.errors.push(`${name}: ${String(err).split('\n')[0]}`);
-    await snapshot(page, `${name}-timeout`);
-  }
-  return report.reached[name];
-}
-
-const shown = (id) => !document.getElementById(id).hidden;
-// The coach's answer to STOP: a "paused" reply captioned after the button's "STOP".
-const pausedByStop = () => {
-  const caps = [...document.querySelectorAll('#captions li')].reverse().map((li) => [li.dataset.who, li.textContent]);
-  const at = caps.findLastIndex(([who, text]) => who === 'you' && text === 'STOP');
-  return at >= 0 && caps.slice(at + 1).some(([who, text]) => who === 'coach' && /paused/i.test(text))
-    && !document.getElementById('paused').hidden;
-};
-const choosing = () => document.getElementById('routine').textContent.includes('Pick');
-const say = async (page, text) => { await page.fill('#text', text); await page.press('#text', 'Enter'); };
-const routineIs = (word) => document.getElementById('routine').textContent.toLowerCase().includes(word);
+// Drives the Stretch Coach page in Debian's headless chromium through one scenario: `node drive.mjs
+// SCENARIO CONFIG.json` (tests/web/web_harness.drive) prints one JSON report on stdout, and the
+// Python test asserts on it. The browser, the report and the waits are in drive_lib.mjs; the
+// phone's scenarios in drive_phone.mjs.
+import { browser, capturedAt, cfg, choosing, openPage, pausedByStop, reach, relay, report, routineIs,
+  say, scenario, shown, snapshot, typeIntoHold } from './drive_lib.mjs';
+import { nowake, phone } from './drive_phone.mjs';
 
 async function voice() {
   // The microphone file says: start, a routine, next ... until the hold, then ouch.
-  const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
-  page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
-  await page.goto(cfg.url);
+  const page = await openPage(cfg.url);
   await page.click('#start');
   await reach(page, 'choosing', choosing);
   await reach(page, 'routine', routineIs, cfg.routine_word);
@@ -82,15 +20,8 @@ async function voice() {
 
 async function typed() {
   // No microphone input: typed text drives the session; then reload mid-hold, STOP, two pages.
-  const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
-  await page.goto(cfg.url);
-  await page.click('#start');
-  await reach(page, 'connected', () => window.coachTrace.events.some((e) => e.type === 'ready'));
-  for (const text of cfg.texts) {
-    await say(page, text);
-    await page.waitForTimeout(cfg.pause_ms || 1500);
-  }
-  if (!(await reach(page, 'hold', shown, 'hold'))) return;
+  const page = await openPage(cfg.url);
+  if (!(await typeIntoHold(page))) return;
   report.session = await page.evaluate(() => sessionStorage.getItem('stretch-coach-session'));
   await page.reload();
   await reach(page, 'reloaded', () => document.getElementById('link').textContent.includes('resumed')
@@ -127,8 +58,7 @@ async function typed() {
 
 async function nomic() {
   // The microphone is refused: the page says so; typing and STOP still work.
-  const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
-  await page.goto(cfg.url);
+  const page = await openPage(cfg.url);
   await page.click('#start');
   await reach(page, 'refused', () => window.coachTrace.events.some((e) => e.type === 'mic-failed'));
   await say(page, 'start');
@@ -137,46 +67,10 @@ async function nomic() {
   await reach(page, 'stopped', pausedByStop);
 }
 
-// A TCP relay between the page and the gateway that can be cut (every connection through it
-// reset, new ones refused) and restored: a network that drops, as far as the browser can tell.
-// `cut('socket')` refuses only WebSocket upgrades, so that the page itself can still be loaded.
-function relay(targetPort) {
-  const open = new Set();
-  let down = null;
-  const server = net.createServer((client) => {
-    if (down === 'all') { client.destroy(); return; }
-    client.once('data', (first) => {
-      if (down && /^upgrade:\s*websocket/im.test(first.toString('latin1'))) { client.destroy(); return; }
-      const upstream = net.connect(targetPort, '127.0.0.1');
-      const end = () => { client.destroy(); upstream.destroy(); open.delete(client); open.delete(upstream); };
-      for (const s of [client, upstream]) { open.add(s); s.on('error', end); s.on('close', end); }
-      upstream.write(first);
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-    client.on('error', () => client.destroy());
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    url: `http://127.0.0.1:${server.address().port}/`,
-    cut(mode = 'all') {
-      down = mode;
-      for (const s of open) s.resetAndDestroy ? s.resetAndDestroy() : s.destroy();
-      open.clear();
-    },
-    restore() { down = null; },
-    close() { this.cut(); server.close(); },
-  })));
-}
-
-const capturedAt = (page, seconds) => page.waitForFunction(
-  (n) => window.coachTrace.captured >= n, seconds * 16000, { timeout: cfg.timeout_ms || 60000, polling: 50 });
-
 async function cutWhileChoosing(link) {
   // The page through the relay, typed "start", the routine question; then the link is cut when
   // the microphone has captured cfg.cut_at_s seconds.
-  const page = await browser.newPage({ viewport: { width: 430, height: 1000 } });
-  page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
-  await page.goto(link.url);
+  const page = await openPage(link.url);
   await page.click('#start');
   await reach(page, 'connected', () => window.coachTrace.events.some((e) => e.type === 'ready'));
   await say(page, 'start');
@@ -233,113 +127,6 @@ async function reloadWhileDown() {
   }
 }
 
-// --- a phone: installable, the screen kept on, recovery after a hide, offline from cache -------
-
-// What the page holds of the parts a phone suspends (window.coachParts, set by app.js).
-const parts = () => {
-  const { mic, awake, sound } = window.coachParts;
-  const track = mic.track;
-  return {
-    sound: sound() ? sound().state : null, soundTime: sound() ? sound().currentTime : null,
-    micContext: mic.ctx ? mic.ctx.state : null, track: track ? track.readyState : null,
-    reopened: mic.reopened, wakeHeld: awake.held(),
-    sentinelReleased: awake.sentinel ? awake.sentinel.released : null,
-    chunks: window.coachTrace.sent.chunks, controlled: Boolean(navigator.serviceWorker.controller),
-  };
-};
-
-// As a phone does when it is locked: the page hidden, the screen lock dropped, audio suspended,
-// the microphone's track ended. Headless chromium never hides a page itself (a tab switch, a
-// minimised window and a frozen page all leave it visible), so the hide is simulated.
-const hide = async () => {
-  const { mic, awake, sound } = window.coachParts;
-  Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
-  document.dispatchEvent(new Event('visibilitychange'));
-  if (awake.sentinel) await awake.sentinel.release();
-  await sound().suspend();
-  await mic.ctx.suspend();
-  mic.track.stop();
-};
-const unhide = () => {
-  delete document.visibilityState;  // the browser's own (visible) again
-  document.dispatchEvent(new Event('visibilitychange'));
-};
-
-// Microphone samples the gateway has received, over all its pages.
-const received = async () => (await (await fetch(`${cfg.url}status`)).json()).pages
-  .reduce((sum, p) => sum + p.received_samples, 0);
-
-async function phone() {
-  // A browser profile of its own, as a phone's (an incognito context cannot install an app)
-  const profile = fs.mkdtempSync(`${(await import('node:os')).tmpdir()}/stretch-phone-`);
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: cfg.chromium || '/usr/bin/chromium', args, viewport: { width: 390, height: 844 } });
-  const link = await relay(Number(new URL(cfg.url).port));
-  try {
-    const page = await ctx.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
-    await page.goto(link.url);
-    const cdp = await ctx.newCDPSession(page);
-    report.manifest = await cdp.send('Page.getAppManifest');
-    await reach(page, 'worker', () => navigator.serviceWorker.controller
-      && window.coachTrace.events.some((e) => e.type === 'sw-ready'));
-    report.installability = (await cdp.send('Page.getInstallabilityErrors')).installabilityErrors;
-    report.cached = await page.evaluate(async () => {
-      const out = {};
-      for (const key of await caches.keys()) {
-        out[key] = (await (await caches.open(key)).keys()).map((r) => new URL(r.url).pathname);
-      }
-      return out;
-    });
-    await page.click('#start');
-    await say(page, 'start');
-    await reach(page, 'choosing', choosing);
-    report.session = await page.evaluate(parts);
-    await page.evaluate(hide);
-    report.hidden = await page.evaluate(parts);
-    await page.waitForTimeout(500);
-    report.hiddenLater = await page.evaluate(parts);
-    report.receivedBefore = await received();
-    await page.evaluate(unhide);
-    await reach(page, 'recovered', () => window.coachTrace.events.some((e) => e.type === 'recovered'));
-    report.back = await page.evaluate(parts);
-    await page.waitForTimeout(1000);
-    report.backLater = await page.evaluate(parts);
-    report.receivedAfter = await received();
-    const played = await page.evaluate(() => window.coachTrace.played.samples);
-    await say(page, 'standing double leg');
-    await reach(page, 'spoken', (n) => window.coachTrace.played.samples > n, played);
-    await say(page, 'end the session');
-    await reach(page, 'ended', () => document.getElementById('routine').textContent.includes('Session over'));
-    await page.waitForTimeout(300);
-    report.ended = await page.evaluate(parts);
-    link.cut();  // no network: the page comes from the worker's cache
-    await page.reload();
-    await reach(page, 'offline', () => document.getElementById('start') && window.coachTrace
-      && window.coachTrace.events.some((e) => e.type === 'link-down'));
-    report.offline = await page.evaluate(async () => {
-      const get = (path) => fetch(path).then((r) => r.status, (e) => `failed: ${e.name}`);
-      return { page: await get('/'), script: await get('/static/app.js'),
-        status: await get('/status'), figure: typeof window.drawFigure };
-    });
-  } finally {
-    link.close();
-    await ctx.close();
-    fs.rmSync(profile, { recursive: true, force: true });
-  }
-}
-
-async function nowake() {
-  // A browser without the Screen Wake Lock API: the page says so once; the session goes on.
-  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-  await page.addInitScript(() => { delete Navigator.prototype.wakeLock; });
-  await page.goto(cfg.url);
-  await page.click('#start');
-  await say(page, 'start');
-  await reach(page, 'choosing', choosing);
-  report.events = await page.evaluate(() => window.coachTrace.events.map((e) => e.type));
-}
-
 async function busy() {
   // The gateway has room for one page: the first is taken, the second is told the coach is busy
   // (shown at once, said when Start gives it sound).
@@ -372,17 +159,9 @@ async function failover() {
   // on the other gateway; the first page's gateway is killed (SIGKILL) while its microphone says
   // "ouch" (cfg.kill_at_s, in microphone samples). The page reconnects through the balancer to the
   // other gateway, which takes its session over: resumed, and the coach hears the whole "ouch".
-  const mine = await browser.newContext({ viewport: { width: 430, height: 1000 } });
-  const page = await mine.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
-  await page.goto(cfg.url);
-  await page.click('#start');
-  await reach(page, 'connected', () => window.coachTrace.events.some((e) => e.type === 'ready'));
-  for (const text of cfg.texts) {
-    await say(page, text);
-    await page.waitForTimeout(cfg.pause_ms || 1500);
-  }
-  if (!(await reach(page, 'hold', shown, 'hold'))) return;
+  const mine = await browser.newContext();
+  const page = await openPage(cfg.url, { context: mine });
+  if (!(await typeIntoHold(page))) return;
   const theirs = await browser.newContext();
   const other = await theirs.newPage();
   await other.goto(cfg.url);
