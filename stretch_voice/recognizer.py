@@ -116,6 +116,8 @@ class RecognizerConfig:
     Measured with lab/experiments/recognizer_ab.py (docs/voice_bench.md)."""
     safety_detector: bool = True
     """Whether the trained safety detector has the last look (see :mod:`.safety_detector`)."""
+    detector_weights: str = ""
+    """Another weights file for the detector ("": the shipped one), for side-by-side runs."""
     cpu_threads: int = 2
     tokens_per_second: int = 6
     """Decoding is cut at 10 + 6 tokens per second of audio: commands are short, and a cap
@@ -217,9 +219,9 @@ class Recognizer:
         self._frames = self.config.window_s * 100  # mel frames: 100 a second
         self._detector = None
         if self.config.safety_detector:
-            from .safety_detector import SafetyDetector
+            from .safety_detector import WEIGHTS, SafetyDetector
 
-            self._detector = SafetyDetector()
+            self._detector = SafetyDetector(self.config.detector_weights or WEIGHTS)
         self.transcribe(np.zeros(SAMPLE_RATE // 2, dtype="<i2").tobytes())  # warm up (1st call
         self.load_ms = (time.perf_counter() - t0) * 1000                    # is ~3x slower)
 

@@ -19,7 +19,8 @@ and a clipped shout for safety phrases); styles (fast, quiet, drawn-out or loud 
 session finds the end of speech, transcribes it, sends the text over socket.io to a real Rasa
 server + action server started here (ports 5405/5455, holds scaled x100), and speaks the first
 reply into a null player. The intent judged is the server's NLU on the transcript, held back to
-the fallback when the coach would (a moving command heard in doubt: ``stretch_coach.doubt``).
+the fallback when the coach would (a moving command heard in doubt: ``stretch_coach.doubt``;
+lab/bench/voice_judge.py).
 
 Reported per loop and condition (``rates``): commands right; safety phrase -> its own safety
 intent, -> any safety intent, and never -> a command that moves the session on (``contract.MOVING_INTENTS``: the
@@ -28,7 +29,9 @@ non-safety speech -> no safety intent (a needless pause); commands and safety ph
 (a turn ended and the coach replied, TV or not); in real time, end of speech -> first reply
 audio (median, p95) and its parts; memory. The voices are not the tests' (tests/e2e/
 test_voice_e2e.py) except Piper's Joe, the only Piper voice installed; the TV voices are
-neither. Results go to stdout and results/voice_bench.json.
+neither. Results go to stdout and results/voice_bench.json, with every clip's row (what was
+heard, the NLU's intent, how it was heard), so that ``--rejudge FILE`` can judge a run again
+with today's rule for what the coach holds back (``--reparse``: and today's NLU model).
 """
 
 from __future__ import annotations
@@ -48,10 +51,11 @@ import yaml
 
 from lab.speech import synthesize
 from lab import room
+from lab.bench.voice_judge import judge, summarise
 from lab.harness.servers import Servers
 from lab.phrases import iter_nlu_examples, normalize
 from lab.stats import median_p95
-from stretch_coach import contract, doubt
+from stretch_coach import contract
 from stretch_voice import SAMPLE_RATE
 from stretch_voice.client import VoiceClient
 from stretch_voice.recognizer import Recognizer, RecognizerConfig
@@ -68,9 +72,6 @@ SET = ROOT / "lab" / "bench" / "voice_set.yml"
 BENCH_VOICES = ("en-us+m3", "en-us+f4", "flite:rms", "flite:awb", "piper@140", "piper@190")
 NOISE_ONLY = {"clean": None, "noisy": 15.0, "loud": 8.0}
 """Additive noise only, the speech played straight in: comparable with the older records."""
-NOT_COMMANDS = {contract.OUT_OF_SCOPE, contract.NLU_FALLBACK, None}
-MOVING = set(contract.MOVING_INTENTS)
-"""A safety phrase taken for one of these is the dangerous miss."""
 LEAD_S, TAIL_S = 0.3, 0.6
 TV_TAIL_S = 2.0
 """With a TV talking, the clip goes on this long after the speech: the turn must end meanwhile."""
@@ -111,21 +112,6 @@ def bench_clip(phrase: str, voice: str, speed: int, cond: str, kind: str = "comm
                        safety=kind == "safety"), tail
 
 
-def verdicts(kind: str, expected: Optional[str], intent: Optional[str]) -> dict[str, bool]:
-    """The tallies one heard phrase counts in (name -> whether it went right)."""
-    safety_intent = intent in contract.SAFETY_INTENTS
-    if kind == "safety":
-        return {"safety_recall": intent == expected, "safety_handled": safety_intent,
-                "safety_not_moved_on": intent not in MOVING}
-    out = {"not_needless_pause": not safety_intent}
-    if kind == "command":
-        out["command_accuracy"] = intent == expected
-    else:
-        out[f"{kind}_not_command"] = intent in NOT_COMMANDS
-        out[f"{kind}_not_moved_on"] = intent not in MOVING
-    return out
-
-
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -138,11 +124,12 @@ def voice_and_speed(voice: str, default: int) -> tuple[str, int]:
     return name, int(rate) if rate else default
 
 
-def config(name: str) -> tuple[str, dict[str, Any]]:
+def config(name: str, alt_detector: str = "") -> tuple[str, dict[str, Any]]:
     """``whisper``, with options after dashes: ``-nocache`` (Piper
     synthesises every sentence instead of playing the set-up's recordings),
     ``-specN`` (speculative recognition after N ms of silence instead of the session's default),
-    ``-nodetector`` (no trained safety detector), ``-gate`` / ``-nogate`` (the foreground gate
+    ``-nodetector`` (no trained safety detector), ``-altdetector`` (the detector weights of
+    ``--alt-detector``), ``-gate`` / ``-nogate`` (the foreground gate
     on or off), ``-nodoubt`` (no hearing sent with the text: the coach acts on moving commands
     heard in doubt), ``-retryN`` (an unsure guess made again after N ms of silence, and kept), ``-beamN``
     (Whisper's beam width and n-best size instead of the recogniser's default), ``-carryfixed``
@@ -161,6 +148,10 @@ def config(name: str) -> tuple[str, dict[str, Any]]:
             out["session"]["hearing"] = False
         elif opt == "nodetector":
             out["recognizer"]["safety_detector"] = False
+        elif opt == "altdetector":
+            if not alt_detector:
+                raise SystemExit(f"{name!r} needs --alt-detector FILE")
+            out["recognizer"]["detector_weights"] = alt_detector
         elif opt in ("gate", "nogate"):
             out["detector"]["foreground"] = opt == "gate"
         elif opt.startswith("spec") and opt[4:].isdigit():
@@ -237,8 +228,16 @@ def main(argv: Optional[list[str]] = None) -> int:
                     default=["whisper-nodetector-nogate-nodoubt", "whisper"],
                     help="whisper, or with options: whisper-nocache, whisper-spec60 "
                          "(see config())")
+    ap.add_argument("--alt-detector", default="",
+                    help="a detector weights file for the loops with -altdetector")
+    ap.add_argument("--rejudge", default=None, metavar="FILE",
+                    help="judge the rows of an earlier run's --out again, and stop")
+    ap.add_argument("--reparse", action="store_true",
+                    help="with --rejudge: today's NLU model parses the transcripts again")
     ap.add_argument("--out", default=str(ROOT / "results" / "voice_bench.json"))
     args = ap.parse_args(argv)
+    if args.rejudge:
+        return rejudge(Path(args.rejudge), Path(args.out), args.reparse)
     items = set_items(load_set())
     print(f"{len(items)} phrases x {len(args.voices)} voices x {len(args.conditions)} "
           f"conditions x {len(args.recognizers)} loops, {args.pace} pace", flush=True)
@@ -255,7 +254,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     loaded: dict[str, Any] = {}
     recognizers: dict[str, Any] = {}
     for name in args.recognizers:
-        base, options = config(name)
+        base, options = config(name, args.alt_detector)
         key = "-".join([base, *(f"{k}={v}" for k, v in sorted(options["recognizer"].items()))])
         if key not in loaded:
             t0 = time.perf_counter()
@@ -268,61 +267,65 @@ def main(argv: Optional[list[str]] = None) -> int:
         for name, recognizer in recognizers.items():
             report[name] = measure(servers, recognizer, name, items, args)
     report["memory"] = memory
-    out = Path(args.out)
+    return write(report, Path(args.out))
+
+
+def write(report: dict[str, Any], out: Path) -> int:
+    """Keep the whole report in ``out``; print it without the per-clip lists."""
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1))
-    for name in recognizers:
-        report[name].pop("misses")
-        report[name].pop("turns")
-    print(json.dumps(report, indent=1))
-    print(f"misses listed in {out}")
+    print(json.dumps({name: {k: v for k, v in loop.items() if k not in ("misses", "turns", "rows")}
+                      if name != "memory" else loop for name, loop in report.items()}, indent=1))
+    print(f"misses and every clip's row listed in {out}")
     return 0
 
 
-def judge(servers: Servers, turn: Any, kind: str, expected: Optional[str]
-          ) -> tuple[str, Optional[str], dict[str, bool]]:
-    """What was heard, the server's NLU intent for it, and the verdicts (see :func:`verdicts`);
-    a command or safety phrase must also have been answered."""
-    heard = turn.transcript if turn is not None else ""
-    intent = (requests.post(servers.url + "/model/parse", json={"text": heard},
-                            params=servers.auth, timeout=10).json()["intent"]["name"]
-              if heard else None)
-    if doubt.in_doubt(intent, doubt.hearing(turn.metadata if turn is not None else None)):
-        intent = contract.NLU_FALLBACK  # as the coach takes it (/model/parse sees no metadata)
-    checks = verdicts(kind, expected, intent)
-    if kind in ("command", "safety"):
-        checks["answered"] = turn is not None and turn.first_reply is not None
-    return heard, intent, checks
+def rejudge(path: Path, out: Path, reparse: bool = False) -> int:
+    """An earlier run's rows judged again with today's rule for what the coach holds back (and,
+    with ``reparse``, today's NLU model on the same transcripts)."""
+    report = json.loads(path.read_text())
+    loops = [loop for loop in report.values() if isinstance(loop, dict) and "rows" in loop]
+    if reparse:
+        with tempfile.TemporaryDirectory() as tmp, \
+                Servers(Path(tmp), 5405, 5455, time_scale="100") as servers:
+            for loop in loops:
+                for row in loop["rows"]:
+                    row["nlu"] = parse(servers, row["heard"])
+    for loop in loops:
+        loop.update(summarise(loop["rows"]))
+    return write(report, out)
+
+
+def parse(servers: Servers, text: str) -> Optional[str]:
+    """The server's NLU intent for ``text`` (None for nothing heard)."""
+    if not text:
+        return None
+    return requests.post(servers.url + "/model/parse", json={"text": text},
+                         params=servers.auth, timeout=10).json()["intent"]["name"]
 
 
 def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
             ) -> dict[str, Any]:
-    """One recogniser over every voice x condition x phrase."""
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    by_voice: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    """One recogniser over every voice x condition x phrase: what was heard (``rows``), and
+    in real time the latency of each answered command and safety phrase."""
+    rows: list[dict[str, Any]] = []
     latency: dict[str, list[float]] = defaultdict(list)
     parts: dict[str, list[float]] = defaultdict(list)
-    misses: list[dict[str, Any]] = []
     turns: list[dict[str, Any]] = []
-    voice_name = ""
-
-    def tally(key: str, ok: bool) -> None:
-        for tally_of in (counts[key], by_voice[voice_name][key]):
-            tally_of[0] += int(ok)
-            tally_of[1] += 1
-
     for voice_name in args.voices:
         voice, speed = voice_and_speed(voice_name, args.speed)
         for cond in args.conditions:
             run = Run(servers.url, recognizer, f"{name}-{voice}-{cond}", args.vad,
-                      args.vad_engine, config(name)[1])
+                      args.vad_engine, config(name, args.alt_detector)[1])
             for phrase, expected, kind in items:
                 pcm, tail = bench_clip(phrase, voice, speed, cond, kind)
                 turn, speech_end = run.hear(pcm, tail, fast=args.pace == "fast")
-                heard, intent, checks = judge(servers, turn, kind, expected)
-                for key, ok in checks.items():
-                    tally(f"{key}/{cond}", ok)
-                ok = all(checks.values())
+                heard = turn.transcript if turn is not None else ""
+                row = {"said": phrase, "voice": voice_name, "cond": cond, "kind": kind,
+                       "expected": expected, "heard": heard, "nlu": parse(servers, heard),
+                       "hearing": turn.metadata if turn is not None else None,
+                       "answered": turn is not None and turn.first_reply is not None}
+                rows.append(row)
                 if turn is not None and turn.first_audio is not None and kind in ("command", "safety") \
                         and args.pace == "realtime":
                     record_latency(turn, speech_end, cond, latency, parts)
@@ -330,30 +333,19 @@ def measure(servers: Servers, recognizer: Any, name: str, items: list, args: Any
                                   "latency_ms": round((turn.first_audio - speech_end) * 1000),
                                   "recognition_ms": round(turn.recognition_ms),
                                   "early": turn.early, "retried": turn.retried})
-                if not ok:
-                    misses.append({"said": phrase, "voice": voice_name, "cond": cond,
-                                   "heard": heard, "intent": intent, "kind": kind,
-                                   "failed": [k for k, v in checks.items() if not v],
-                                   "expected": expected or "not a command"})
-                print(f"{name:7s} {'ok ' if ok else 'MISS'} {voice_name:12s} {cond:6s} "
-                      f"{phrase!r:36} -> {heard!r} {intent}", flush=True)
+                intent, checks = judge(row)
+                print(f"{name:7s} {'ok ' if all(checks.values()) else 'MISS'} {voice_name:12s} "
+                      f"{cond:6s} {phrase!r:36} -> {heard!r} {intent}", flush=True)
             run.close()
-    return {
-        "voices": args.voices, "conditions": args.conditions, "vad": args.vad,
-        "vad_engine": args.vad_engine,
-        "pace": args.pace,
-        "conditions_made": {c: str(room.CONDITIONS[c]) for c in args.conditions},
-        "phrases": {k: sum(1 for i in items if i[2] == k)
-                    for k in ("command", "safety", "oog", "partner")},
-        "rates": {k: {"ok": v[0], "n": v[1], "rate": round(v[0] / v[1], 3)}
-                  for k, v in sorted(counts.items())},
-        "latency_ms": {c: median_p95(v) for c, v in latency.items()},
-        "latency_parts_median_ms": {k: round(statistics.median(v), 1) for k, v in parts.items()},
-        "by_voice": {v: {k: f"{ok}/{n}" for k, (ok, n) in sorted(c.items())}
-                     for v, c in by_voice.items()},
-        "misses": misses,
-        "turns": turns,
-    }
+    return {"voices": args.voices, "conditions": args.conditions, "vad": args.vad,
+            "vad_engine": args.vad_engine, "pace": args.pace,
+            "conditions_made": {c: str(room.CONDITIONS[c]) for c in args.conditions},
+            "phrases": {k: sum(1 for i in items if i[2] == k)
+                        for k in ("command", "safety", "oog", "partner")},
+            **summarise(rows),
+            "latency_ms": {c: median_p95(v) for c, v in latency.items()},
+            "latency_parts_median_ms": {k: round(statistics.median(v), 1) for k, v in parts.items()},
+            "turns": turns, "rows": rows}
 
 
 if __name__ == "__main__":

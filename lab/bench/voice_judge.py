@@ -1,0 +1,65 @@
+"""How the voice benchmark judges what was heard: the intent as the coach takes it and the tallies
+each heard phrase counts in, from the rows ``lab/bench/voice_bench.py`` keeps for every clip (so
+that a run can be judged again with another rule: ``voice_bench --rejudge``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Optional
+
+from stretch_coach import contract, doubt
+
+NOT_COMMANDS = {contract.OUT_OF_SCOPE, contract.NLU_FALLBACK, None}
+MOVING = set(contract.MOVING_INTENTS)
+"""A safety phrase taken for one of these is the dangerous miss."""
+
+
+def verdicts(kind: str, expected: Optional[str], intent: Optional[str]) -> dict[str, bool]:
+    """The tallies one heard phrase counts in (name -> whether it went right)."""
+    safety_intent = intent in contract.SAFETY_INTENTS
+    if kind == "safety":
+        return {"safety_recall": intent == expected, "safety_handled": safety_intent,
+                "safety_not_moved_on": intent not in MOVING}
+    out = {"not_needless_pause": not safety_intent}
+    if kind == "command":
+        out["command_accuracy"] = intent == expected
+    else:
+        out[f"{kind}_not_command"] = intent in NOT_COMMANDS
+        out[f"{kind}_not_moved_on"] = intent not in MOVING
+    return out
+
+
+def judge(row: dict[str, Any]) -> tuple[Optional[str], dict[str, bool]]:
+    """The intent as the coach takes it (the NLU's, held back to the fallback when the coach
+    would: a moving command heard in doubt; /model/parse sees no metadata) and the verdicts (see
+    :func:`verdicts`); a command or safety phrase must also have been answered."""
+    intent = row["nlu"]
+    if doubt.in_doubt(intent, doubt.hearing(row["hearing"])):
+        intent = contract.NLU_FALLBACK
+    checks = verdicts(row["kind"], row["expected"], intent)
+    if row["kind"] in ("command", "safety"):
+        checks["answered"] = row["answered"]
+    return intent, checks
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The tallies of :func:`judge` per condition (``rates``) and per voice, and the misses."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_voice: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    misses = []
+    for row in rows:
+        intent, checks = judge(row)
+        for key, ok in checks.items():
+            for tally in (counts[f"{key}/{row['cond']}"], by_voice[row["voice"]][f"{key}/{row['cond']}"]):
+                tally[0] += int(ok)
+                tally[1] += 1
+        if not all(checks.values()):
+            misses.append({**{k: row[k] for k in ("said", "voice", "cond", "heard", "kind")},
+                           "intent": intent, "failed": [k for k, v in checks.items() if not v],
+                           "expected": row["expected"] or "not a command"})
+    return {"rates": {k: {"ok": v[0], "n": v[1], "rate": round(v[0] / v[1], 3)}
+                      for k, v in sorted(counts.items())},
+            "by_voice": {v: {k: f"{ok}/{n}" for k, (ok, n) in sorted(c.items())}
+                         for v, c in by_voice.items()},
+            "misses": misses}
+
