@@ -82,10 +82,17 @@ class SileroFrames:
 
     def reset(self) -> None:
         np = self._np
-        self._h = np.zeros((1, 1, 128), dtype=np.float32)
-        self._c = np.zeros((1, 1, 128), dtype=np.float32)
         self._context = np.zeros(self.CONTEXT, dtype=np.float32)
         self._pending = np.zeros(0, dtype=np.float32)
+        self.forget()
+
+    def forget(self) -> None:
+        """Clear the recurrent state (the audio context stays). Over a long stream in an echoing
+        room the state drifts until speech no longer reads as speech, so the detector clears it
+        whenever nobody is speaking."""
+        np = self._np
+        self._h = np.zeros((1, 1, 128), dtype=np.float32)
+        self._c = np.zeros((1, 1, 128), dtype=np.float32)
         self.probability = 0.0
 
     def is_speech(self, frame: bytes) -> bool:
@@ -130,13 +137,18 @@ class UtteranceDetector:
         foreground: Whether a :class:`.foreground.ForegroundGate` decides, after the VAD,
             which speech frames are the person's (it keeps a TV talking on out); if not, every
             speech frame is.
+        forget_ms: Silero's recurrent state is cleared at the end of each utterance and after
+            this much audio with no speech (None: never): over a long stream in an echoing room
+            it drifted until the person's speech no longer read as speech and utterances were
+            lost (docs/voice_bench.md).
     """
 
     def __init__(self, aggressiveness: int = VAD_AGGRESSIVENESS, hangover_ms: int = 300,
                  preroll_ms: int = 300,
                  start_ms: int = 90, start_window_ms: int = 150, min_speech_ms: int = 120,
                  max_utterance_s: float = 10.0, engine: str = "both",
-                 carry_ms: int = 240, carry_check: int = 3, foreground: bool = True) -> None:
+                 carry_ms: int = 240, carry_check: int = 3, foreground: bool = True,
+                 forget_ms: Optional[int] = 2000) -> None:
         self._silero: Optional[SileroFrames] = None
         self._webrtc: object = None
         if engine not in ENGINES:
@@ -159,6 +171,7 @@ class UtteranceDetector:
         self.start_window = max(self.start_frames, start_window_ms // FRAME_MS)
         self.min_speech_frames = max(1, min_speech_ms // FRAME_MS)
         self.max_frames = int(max_utterance_s * 1000 // FRAME_MS)
+        self.forget_frames = None if forget_ms is None else max(1, forget_ms // FRAME_MS)
         self.reset()
 
     def reset(self) -> None:
@@ -178,6 +191,7 @@ class UtteranceDetector:
         self._last_speech = 0
         self._speech_count = 0
         self._silence_run = 0
+        self._quiet = 0  # frames with no speech in the start window, while no utterance runs
 
     @property
     def in_speech(self) -> bool:
@@ -242,7 +256,13 @@ class UtteranceDetector:
         self._speech_count = 0
         self._silence_run = 0
         self._ring.clear()
+        self._forget()
         return utt if speech_frames >= self.min_speech_frames else None
+
+    def _forget(self) -> None:
+        self._quiet = 0
+        if self._silero is not None and self.forget_frames is not None:
+            self._silero.forget()
 
     def feed(self, pcm: bytes) -> List[Utterance]:
         """Add audio; return the utterances completed by it (usually none or one)."""
@@ -259,7 +279,11 @@ class UtteranceDetector:
             if not self._in_speech:
                 self._ring.append((frame, speech))
                 recent = list(self._ring)[-self.start_window:]
-                if sum(1 for _, s in recent if s) >= self.start_frames:
+                heard = sum(1 for _, s in recent if s)
+                self._quiet = 0 if heard else self._quiet + 1
+                if self.forget_frames is not None and self._quiet >= self.forget_frames:
+                    self._forget()
+                if heard >= self.start_frames:
                     self._in_speech = True
                     self._frames = [f for f, _ in self._ring]
                     self._start_frame = idx + 1 - len(self._frames)

@@ -58,6 +58,7 @@ from lab.stats import median_p95
 from stretch_coach import contract
 from stretch_voice import SAMPLE_RATE
 from stretch_voice.client import VoiceClient
+from stretch_voice.foreground import ForegroundGate
 from stretch_voice.recognizer import Recognizer, RecognizerConfig
 from stretch_voice.session import feed_realtime
 from stretch_voice.speaker import Speaker
@@ -128,7 +129,9 @@ def config(name: str, alt_detector: str = "") -> tuple[str, dict[str, Any]]:
     """``whisper``, with options after dashes: ``-nocache`` (Piper
     synthesises every sentence instead of playing the set-up's recordings),
     ``-specN`` (speculative recognition after N ms of silence instead of the session's default),
-    ``-nodetector`` (no trained safety detector), ``-altdetector`` (the detector weights of
+    ``-noforget`` (Silero's state never cleared), ``-gateshareN`` (the foreground gate takes
+    another voice to talk on at N % of speech frames), ``-nodetector`` (no trained safety
+    detector), ``-altdetector`` (the detector weights of
     ``--alt-detector``), ``-gate`` / ``-nogate`` (the foreground gate
     on or off), ``-nodoubt`` (no hearing sent with the text: the coach acts on moving commands
     heard in doubt), ``-retryN`` (an unsure guess made again after N ms of silence, and kept), ``-beamN``
@@ -154,6 +157,10 @@ def config(name: str, alt_detector: str = "") -> tuple[str, dict[str, Any]]:
             out["recognizer"]["detector_weights"] = alt_detector
         elif opt in ("gate", "nogate"):
             out["detector"]["foreground"] = opt == "gate"
+        elif opt == "noforget":
+            out["detector"]["forget_ms"] = None
+        elif opt.startswith("gateshare") and opt[9:].isdigit():
+            out["gate_share"] = int(opt[9:]) / 100
         elif opt.startswith("spec") and opt[4:].isdigit():
             out["session"]["speculate_ms"] = int(opt[4:])
         elif opt.startswith("retry") and opt[5:].isdigit():
@@ -175,6 +182,8 @@ class Run(VoiceClient):
                          detector=UtteranceDetector(aggressiveness=vad, engine=engine,
                                                     **options["detector"]),
                          **options["session"])
+        if "gate_share" in options and self.session.detector.gate is not None:
+            self.session.detector.gate = ForegroundGate(talk_share=options["gate_share"])
         self.connect()
 
     def hear(self, pcm: bytes, tail_s: float, fast: bool = False) -> tuple[Any, float]:
