@@ -29,7 +29,9 @@ class ForegroundGate:
     Args:
         window_s: How much of the recent past describes the room.
         talk_share: The share of speech frames in that window above which another voice is
-            taken to be talking on.
+            taken to be talking on. A TV talks nearly all the time; partners who talk a lot
+            reach half of it, and at 0.5 the gate took them for a TV and closed on their own
+            voice, "ouch" included (lab/experiments/foreground_tune.py --tv off).
         percentile: Which level of that voice's speech frames (those not taken for the person's)
             stands for it: a high one, as the TV's loud syllables are heard as often as its
             quiet ones.
@@ -39,7 +41,7 @@ class ForegroundGate:
         frame_ms: The frames' length.
     """
 
-    def __init__(self, window_s: float = 8.0, talk_share: float = 0.5, percentile: float = 90,
+    def __init__(self, window_s: float = 8.0, talk_share: float = 0.7, percentile: float = 90,
                  margin_db: float = 3.0, duck_db: Optional[float] = None,
                  frame_ms: int = 30) -> None:
         self.talk_share, self.percentile, self.margin_db = talk_share, percentile, margin_db

@@ -43,3 +43,15 @@ def test_in_a_quiet_room_the_gate_changes_nothing():
     b = [(u.start_s, u.end_s) for u in plain.feed(pcm) + plain.flush()]
     assert a == b and len(a) == len(PHRASES)
     assert isinstance(det.gate, ForegroundGate) and not det.gate.active
+
+
+def test_partners_who_talk_a_lot_are_not_taken_for_a_tv():
+    """Phrases 0.5 s apart for half a minute, no TV: the gate must not close on the partners' own
+    voice (at a talk share of 0.5 it did, and every phrase after the first few was lost)."""
+    phrases = PHRASES * 4
+    pcm, spans = room.scene(phrases, "en-us", 160, "train-hall", None, "en-gb+Gene", gap_s=0.5,
+                            seed=5)
+    det = UtteranceDetector(foreground=True)
+    utts = det.feed(pcm) + det.flush()
+    heard = [any(u.speech_start_s < b and u.speech_end_s > a for u in utts) for a, b in spans]
+    assert all(heard), [p for p, h in zip(phrases, heard) if not h]
