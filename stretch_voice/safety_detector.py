@@ -3,11 +3,11 @@
 Whisper writes down what it thinks was said; in an echoing room or under a TV it writes the
 wrong words and the pain report is lost. This detector does not transcribe: it reads the encoder
 output that the recogniser already computed for the utterance, pools it over the utterance
-(mean, max and spread of each channel) and asks a small linear classifier which of our safety
-requests, if any, was said. It only adds safety: the recogniser keeps a transcript that already
+(mean, max and spread of each channel) and asks a small classifier (one hidden layer) which of
+our safety requests, if any, was said. It only adds safety: the recogniser keeps a transcript that already
 holds a safety word, and takes the detector's phrase only when the transcript holds none.
 
-The weights (``safety_detector.npz`` beside this file, a few tens of KB) are built by
+The weights (``safety_detector.npz`` beside this file, about 300 KB) are built by
 ``python -m lab.safety.train`` from synthetic voices the benchmark and the tests never use; the
 file records the threshold chosen on held-out voices.
 """
@@ -52,14 +52,17 @@ class Verdict:
 
 
 class SafetyDetector:
-    """Standardise, then a multinomial linear classifier; ``threshold`` applies to the summed
-    probability of the safety classes."""
+    """Standardise, then a multinomial linear classifier (with one hidden ReLU layer before it,
+    if the weights have one); ``threshold`` applies to the summed probability of the safety
+    classes."""
 
     def __init__(self, path: Union[str, Path] = WEIGHTS,
                  threshold: Optional[float] = None) -> None:
         with np.load(str(path), allow_pickle=False) as w:
             self.mean, self.scale = w["mean"], w["scale"]
             self.coef, self.intercept = w["coef"], w["intercept"]
+            self.hidden = ((w["hidden_coef"], w["hidden_intercept"]) if "hidden_coef" in w.files
+                           else None)
             self.labels = [str(x) for x in w["labels"]]
             self.threshold = float(w["threshold"]) if threshold is None else threshold
 
@@ -74,6 +77,8 @@ class SafetyDetector:
     def judge(self, pooled: np.ndarray) -> Verdict:
         """The verdict on a pooled utterance (see :func:`pool`)."""
         x = (pooled - self.mean) / self.scale
+        if self.hidden is not None:
+            x = np.maximum(self.hidden[0] @ x + self.hidden[1], 0.0)
         logits = self.coef @ x + self.intercept
         p = np.exp(logits - logits.max())
         p /= p.sum()

@@ -95,24 +95,21 @@ def examples(voice_list: list[str], seed: int, per_voice: Optional[int] = None
             yield Example(text, label, voice, seed * 1_000_003 + vi * 1009 + ti)
 
 
-def render(ex: Example) -> tuple[bytes, str]:
-    """The utterance as the recogniser would get it and its label: see :func:`render_case`."""
-    pcm, label, _ = render_case(ex)
-    return pcm, label
-
-
 def render_case(ex: Example) -> tuple[bytes, str, str]:
-    """The utterance as the recogniser would get it (0.3 s before, the speech, 0.3 s after) in
-    a random one of: clean, noise, a training room, a room with a TV, a phone's path (each with
-    a quiet or loud speaker), or a TV alone with no one speaking; its label ("none" for the TV
-    alone), and which of those conditions it is."""
+    """The utterance as the recogniser would get it (0.3 s before, the speech, 0.3 s after; with
+    a TV up to 1 s before and 1.5 s after) in a random one of: clean, noise, a training room, a
+    room with a TV, a phone's path (each with a quiet or loud speaker), or a TV alone with no one
+    speaking; its label ("none" for the TV alone), and which of those conditions it is."""
     rng = np.random.default_rng(ex.seed)
     speed = int(rng.integers(130, 215))
     speech = R.dry_speech(ex.text, ex.voice, speed) * 10 ** (rng.uniform(-12, 6) / 20)
     how = rng.choice(["clean", "noise", "room", "tv", "phone", "tv-only"],
                      p=[0.15, 0.2, 0.2, 0.25, 0.15, 0.05])
-    pad = int(0.3 * SAMPLE_RATE)
-    dry = np.concatenate([np.zeros(pad), speech, np.zeros(pad)])
+    lead, tail = 0.3, 0.3
+    if how in ("tv", "tv-only"):  # the live loop ends a turn later while a TV talks on
+        lead, tail = float(rng.uniform(0.3, 1.0)), float(rng.uniform(0.3, 1.5))
+    dry = np.concatenate([np.zeros(int(lead * SAMPLE_RATE)), speech,
+                          np.zeros(int(tail * SAMPLE_RATE))])
     level = float(np.sqrt(np.mean(speech ** 2))) or 1.0
     rm = R.TRAINING_ROOMS[int(rng.integers(len(R.TRAINING_ROOMS)))]
     snr = None

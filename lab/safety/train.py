@@ -1,13 +1,15 @@
 """Build the safety detector (stretch_voice/safety_detector.npz) from nothing but this project's
 files and the installed packages, reproducibly (fixed seed).
 
-    .venv/bin/python -m lab.safety.train [--per-voice N] [--out FILE] [--seed 7]
+    .venv/bin/python -m lab.safety.train [--per-voice N] [--out FILE] [--seed 7] [--features DIR]
 
 Every phrase of lab/safety/data.py in every training voice, each in one random condition, goes
-through Whisper's encoder (as the recogniser runs it); the pooled output trains a multinomial
-logistic regression. Half of the held-out voices set the threshold (needless safety readings at
-most ``--max-false-alarm``); the other half, never used to choose anything, give the figures
-printed and stored with the weights.
+through Whisper's encoder (as the recogniser runs it); the pooled output trains a classifier
+with one hidden layer (``--hidden 0``: a multinomial logistic regression). Half of the held-out
+voices set the threshold (needless safety readings at most ``--max-false-alarm``); the other
+half, never used to choose anything, give the figures printed and stored with the weights, over
+all clips and per condition. ``lab/experiments/detector_ab.py`` compares variants on the same
+clips.
 """
 
 from __future__ import annotations
@@ -26,21 +28,22 @@ from stretch_voice.safety_detector import WEIGHTS, SafetyDetector, pool
 
 
 def features(recognizer, exs: Iterable[data.Example], cache: Path | None = None
-             ) -> tuple[np.ndarray, list[str]]:
-    """Pooled encoder output and label of every example (kept in ``cache`` if given: the
-    examples are deterministic, so a cached set is the same set)."""
+             ) -> tuple[np.ndarray, list[str], list[str]]:
+    """Pooled encoder output, label and condition of every example (kept in ``cache`` if given:
+    the examples are deterministic, so a cached set is the same set)."""
     if cache is not None and cache.exists():
         with np.load(cache) as f:
-            return f["x"], [str(v) for v in f["y"]]
-    xs, ys = [], []
+            return f["x"], [str(v) for v in f["y"]], [str(v) for v in f["how"]]
+    xs, ys, hows = [], [], []
     for ex in exs:
-        pcm, label = data.render(ex)
+        pcm, label, how = data.render_case(ex)
         enc = recognizer.encoder_output(pcm)
         xs.append(pool(enc, len(pcm) / (2 * SAMPLE_RATE)))
         ys.append(label)
+        hows.append(how)
     if cache is not None:
-        np.savez(cache, x=np.stack(xs), y=np.array(ys))
-    return np.stack(xs), ys
+        np.savez(cache, x=np.stack(xs), y=np.array(ys), how=np.array(hows))
+    return np.stack(xs), ys, hows
 
 
 def rates(det: SafetyDetector, x: np.ndarray, y: list[str], threshold: float) -> dict:
@@ -56,15 +59,39 @@ def rates(det: SafetyDetector, x: np.ndarray, y: list[str], threshold: float) ->
             "positives": len(pos), "negatives": len(neg)}
 
 
-def fit(x: np.ndarray, y: list[str], seed: int, c: float) -> dict:
-    """Standardisation and logistic-regression weights, as the detector stores them."""
+def rates_by_condition(det: SafetyDetector, x: np.ndarray, y: list[str], hows: list[str],
+                       threshold: float) -> dict:
+    """:func:`rates` over all clips and per condition (clean, noise, room, tv, phone, tv-only)."""
+    out = {"all": rates(det, x, y, threshold)}
+    for how in sorted(set(hows)):
+        idx = [i for i, h in enumerate(hows) if h == how]
+        out[how] = rates(det, x[idx], [y[i] for i in idx], threshold)
+    return out
+
+
+def fit(x: np.ndarray, y: list[str], seed: int, c: float, hidden: int = 0) -> dict:
+    """Standardisation and classifier weights, as the detector stores them: a multinomial
+    logistic regression, or (``hidden`` > 0) one hidden layer of that many ReLU units."""
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    z = (x - mean) / scale
+    norm = {"mean": mean.astype(np.float32), "scale": scale.astype(np.float32)}
+    if hidden:
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier((hidden,), alpha=1.0 / c, max_iter=400, early_stopping=True,
+                            random_state=seed)
+        clf.fit(z, y)
+        return {**norm, "hidden_coef": clf.coefs_[0].T.astype(np.float32),
+                "hidden_intercept": clf.intercepts_[0].astype(np.float32),
+                "coef": clf.coefs_[1].T.astype(np.float32),
+                "intercept": clf.intercepts_[1].astype(np.float32),
+                "labels": np.array([str(c) for c in clf.classes_])}
     from sklearn.linear_model import LogisticRegression
 
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
     clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced", random_state=seed)
-    clf.fit((x - mean) / scale, y)
-    return {"mean": mean.astype(np.float32), "scale": scale.astype(np.float32),
-            "coef": clf.coef_.astype(np.float32), "intercept": clf.intercept_.astype(np.float32),
+    clf.fit(z, y)
+    return {**norm, "coef": clf.coef_.astype(np.float32),
+            "intercept": clf.intercept_.astype(np.float32),
             "labels": np.array([str(c) for c in clf.classes_])}
 
 
@@ -84,7 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--voices", type=int, default=None, help="training voices (default all)")
     ap.add_argument("--rounds", type=int, default=2, help="conditions per phrase and voice")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--c", type=float, default=0.05, help="inverse regularisation")
+    ap.add_argument("--c", type=float, default=1.0,
+                    help="inverse regularisation (the hidden layer: alpha = 1 / c)")
+    ap.add_argument("--hidden", type=int, default=64,
+                    help="hidden ReLU units (0: a linear classifier)")
     ap.add_argument("--max-false-alarm", type=float, default=0.03)
     ap.add_argument("--out", default=str(WEIGHTS))
     ap.add_argument("--features", default=None, help="a folder to keep the pooled features in")
@@ -101,20 +131,22 @@ def main(argv: list[str] | None = None) -> int:
     keep = Path(args.features) if args.features else None
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
-    x, y = features(rec, exs, keep and keep / "train.npz")
-    xc, yc = features(rec, data.examples(calib, args.seed + 100, args.per_voice),
-                      keep and keep / "calibration.npz")
-    xe, ye = features(rec, data.examples(evaluation, args.seed + 200, args.per_voice),
-                      keep and keep / "evaluation.npz")
-    weights = fit(x, y, args.seed, args.c)
+    x, y, _ = features(rec, exs, keep and keep / "train.npz")
+    xc, yc, _ = features(rec, data.examples(calib, args.seed + 100, args.per_voice),
+                         keep and keep / "calibration.npz")
+    xe, ye, he = features(rec, data.examples(evaluation, args.seed + 200, args.per_voice),
+                          keep and keep / "evaluation.npz")
+    weights = fit(x, y, args.seed, args.c, args.hidden)
     out = Path(args.out)
     np.savez(out, threshold=np.float32(0.5), **weights)
     det = SafetyDetector(out)
     threshold = choose_threshold(det, xc, yc, args.max_false_alarm)
     report = {"train_clips": len(y), "train_voices": len(train_voices), "c": args.c,
+              "hidden": args.hidden,
               "calibration_voices": calib, "evaluation_voices": evaluation,
               "threshold": threshold, "calibration": rates(det, xc, yc, threshold),
               "evaluation": rates(det, xe, ye, threshold),
+              "evaluation_by_condition": rates_by_condition(det, xe, ye, he, threshold),
               "seconds": round(time.monotonic() - t0)}
     np.savez(out, threshold=np.float32(threshold), report=np.array(json.dumps(report)),
              **weights)
