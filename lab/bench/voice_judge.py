@@ -63,3 +63,37 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
                          for v, c in by_voice.items()},
             "misses": misses}
 
+
+
+ROWS = (("commands right %", "command_accuracy", "%"),
+        ("safety -> its intent %", "safety_recall", "%"),
+        ("safety -> any safety intent %", "safety_handled", "%"),
+        ("safety -> moving command (n)", "safety_not_moved_on", "missed"),
+        ("out-of-scope -> moving (n)", "oog_not_moved_on", "missed"),
+        ("partner talk -> moving (n)", "partner_not_moved_on", "missed"),
+        ("needless pauses (n)", "not_needless_pause", "missed"),
+        ("commands+safety answered %", "answered", "%"))
+"""The lines of :func:`table`: label, tally, and how it is shown (a rate, or the clips missed)."""
+
+
+def table(report: dict[str, Any]) -> str:
+    """A markdown table of a report's loops side by side, per condition (as docs/voice_bench.md)."""
+    loops = {n: lp for n, lp in report.items() if isinstance(lp, dict) and "rates" in lp}
+    conds = next(iter(loops.values()))["conditions"]
+    out = ["| | loop | " + " | ".join(conds) + " |", "|---|---|" + "---|" * len(conds)]
+    for label, key, how in ROWS:
+        for name, lp in loops.items():
+            cells = []
+            for c in conds:
+                r = lp["rates"].get(f"{key}/{c}")
+                cells.append("-" if r is None else f"{100 * r['rate']:.0f}" if how == "%"
+                             else str(r["n"] - r["ok"]))
+            out.append(f"| {label} | {name} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    print(table(json.loads(open(sys.argv[1]).read())))
