@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from lab.harness.servers import ROOT, Gateway
 from stretch_voice.audio import read_wav
-from test_gateway_protocol import HELLO, Page, page, run
+from page_client import HELLO, Page, page, run
 from web_harness import drive, running_gateway, speech_wav
 
 pytestmark = [pytest.mark.e2e, pytest.mark.web]
