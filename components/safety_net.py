@@ -54,7 +54,8 @@ class SafetyNet(GraphComponent, IntentClassifier):
                 known_word=self._english.__contains__,
             )
             if decision is None and doubt.in_doubt(
-                    intent.get("name"), doubt.hearing(message.get("metadata"))):
+                    intent.get("name"), doubt.hearing(message.get("metadata")),
+                    message.get(TEXT) or ""):
                 decision = safety.Decision(NLU_FALLBACK, "heard_in_doubt")
             if decision is None:
                 continue

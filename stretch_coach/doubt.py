@@ -6,8 +6,9 @@ Under a TV or in an echoing room, Whisper sometimes writes a safety phrase as a 
 loop sends, with each utterance, how it heard it (message metadata ``heard``: the safety
 detector's probability that a safety phrase was said, Whisper's confidence, and whether another
 voice was talking on in the room). A moving command heard in doubt is treated as unclear: mid-hold
-the coach pauses, elsewhere it asks again. With another voice in the room the bar is lower, since
-that is where Whisper writes the TV's words for the person's. It can
+the coach pauses, elsewhere it asks again. With another voice in the room the bar is lower, and a
+long sentence is in doubt too, since that is where Whisper writes the TV's words for the
+person's. It can
 only hold the session back, never move it on, so a client cannot use it to skip a safety step.
 The thresholds were set on held-out voices by lab/experiments/doubt_tune.py (docs/voice_bench.md).
 """
@@ -15,6 +16,7 @@ The thresholds were set on held-out voices by lab/experiments/doubt_tune.py (doc
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
@@ -24,11 +26,14 @@ METADATA_KEY = "heard"
 """The message metadata the voice loop sends: ``{"safety_p": float, "logprob": float,
 "room_talk": bool}`` (``room_talk`` may be left out: false)."""
 
-SAFETY_P = 0.5
+SAFETY_P = 0.3
 """A moving command is in doubt when the safety detector gave a safety phrase at least this
-probability (its own threshold for hearing one is 0.968) ..."""
+probability (its own threshold for hearing one is 0.77) ..."""
 SAFETY_P_ROOM_TALK = 0.1
 """... or this much while another voice talks on in the room ..."""
+ROOM_TALK_WORDS = 4
+"""... or when it was more than this many words while another voice talks on (a TV's sentence
+written down for the person's "ouch"; commands are short) ..."""
 LOGPROB = -1.2
 """... or when Whisper's average log-probability per token was below this."""
 
@@ -55,9 +60,15 @@ def hearing(metadata: Optional[Mapping[str, Any]]) -> Optional[Hearing]:
     return Hearing(min(max(float(p), 0.0), 1.0), min(float(lp), 0.0), talk)
 
 
-def in_doubt(intent: Optional[str], heard: Optional[Hearing]) -> bool:
-    """True when ``intent`` moves the session on and was heard too uncertainly to act on."""
+def in_doubt(intent: Optional[str], heard: Optional[Hearing], text: str = "") -> bool:
+    """True when ``intent`` moves the session on and ``text`` (what the voice loop wrote down)
+    was heard too uncertainly to act on."""
     if heard is None or intent not in C.MOVING_INTENTS:
         return False
+    if heard.room_talk and len(_WORD.findall(text)) > ROOM_TALK_WORDS:
+        return True
     bar = SAFETY_P_ROOM_TALK if heard.room_talk else SAFETY_P
     return heard.safety_p >= bar or heard.logprob < LOGPROB
+
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")

@@ -33,9 +33,20 @@ def test_with_another_voice_in_the_room_the_bar_is_lower(intent):
     assert not doubt.in_doubt(intent, heard(doubt.SAFETY_P_ROOM_TALK / 2, -0.1, room_talk=True))
 
 
+@pytest.mark.parametrize("intent", contract.MOVING_INTENTS)
+def test_with_another_voice_in_the_room_a_long_sentence_is_in_doubt(intent):
+    tv = "We are going to help you start tonight."  # Whisper wrote the TV's words for "ow"
+    short = "Let's start, okay?"
+    assert doubt.in_doubt(intent, heard(0.0, -0.1, room_talk=True), tv)
+    assert not doubt.in_doubt(intent, heard(0.0, -0.1, room_talk=True), short)
+    assert not doubt.in_doubt(intent, SURE, tv)  # in a quiet room people say long commands
+    assert not doubt.in_doubt(intent, None, tv)  # typed
+
+
 @pytest.mark.parametrize("intent", [i for i in contract.INTENTS if i not in contract.MOVING_INTENTS])
 def test_nothing_else_is_ever_held_back(intent):
     assert not doubt.in_doubt(intent, heard(1.0, -5.0))
+    assert not doubt.in_doubt(intent, heard(1.0, -5.0, room_talk=True), "one two three four five six")
 
 
 def test_the_metadata_is_read_and_clamped():

@@ -34,7 +34,7 @@ def judge(row: dict[str, Any]) -> tuple[Optional[str], dict[str, bool]]:
     would: a moving command heard in doubt; /model/parse sees no metadata) and the verdicts (see
     :func:`verdicts`); a command or safety phrase must also have been answered."""
     intent = row["nlu"]
-    if doubt.in_doubt(intent, doubt.hearing(row["hearing"])):
+    if doubt.in_doubt(intent, doubt.hearing(row["hearing"]), row["heard"]):
         intent = contract.NLU_FALLBACK
     checks = verdicts(row["kind"], row["expected"], intent)
     if row["kind"] in ("command", "safety"):

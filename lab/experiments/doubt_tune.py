@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 from pathlib import Path
+from typing import Sequence
 
 from lab.safety import data
 from stretch_coach import contract, doubt
@@ -40,10 +41,12 @@ def heard(rec, parse, exs: list) -> list[dict]:
     return rows
 
 
-def table(name: str, rows: list[dict], quiet_ps: list[float], talk_ps: list[float]) -> None:
+def table(name: str, rows: list[dict], quiet_ps: list[float], talk_ps: list[float],
+          words: Sequence[int] = (), confidences: Sequence[float] = ()) -> None:
     """Dangerous misses left and moving commands held back, per rule: the shipped one
-    (stretch_coach.doubt) and a grid of the detector's bars in a quiet room and with a TV on
-    (the TV condition stands for the foreground gate's ``room_talk``)."""
+    (stretch_coach.doubt), a grid of the detector's bars in a quiet room and with a TV on (the
+    TV condition stands for the foreground gate's ``room_talk``), and the shipped rule with a
+    TV's long transcripts or the NLU's low confidence held back too."""
     moving = set(contract.MOVING_INTENTS)
     danger = [r for r in rows if r["label"] != "none" and r["intent"] in moving]
     others = [r for r in rows if r["label"] == "none" and r["intent"] in moving]
@@ -63,7 +66,8 @@ def table(name: str, rows: list[dict], quiet_ps: list[float], talk_ps: list[floa
         print(f"  {label:28} " + "; ".join(parts))
 
     def shipped(r: dict) -> bool:
-        return doubt.in_doubt(r["intent"], doubt.Hearing(r["p"], r["logprob"], r["how"] == "tv"))
+        return doubt.in_doubt(r["intent"], doubt.Hearing(r["p"], r["logprob"], r["how"] == "tv"),
+                              r["text"])
 
     line("shipped", shipped)
     for q in quiet_ps:
@@ -71,6 +75,12 @@ def table(name: str, rows: list[dict], quiet_ps: list[float], talk_ps: list[floa
             line(f"p >= {q} quiet, {t} TV", lambda r, q=q, t=t: r["p"] >= (t if r["how"] == "tv"
                                                                              else q)
                  or r["logprob"] < doubt.LOGPROB)
+    for w in words:  # a TV's sentence taken for a command is long
+        line(f"shipped, > {w} words TV", lambda r, w=w: shipped(r) or (
+            r["how"] == "tv" and len(r["text"].split()) > w))
+    for c in confidences:
+        line(f"shipped, NLU < {c} TV", lambda r, c=c: shipped(r) or (
+            r["how"] == "tv" and r["confidence"] < c))
 
 
 def main() -> int:
@@ -80,12 +90,14 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=300)
     ap.add_argument("--quiet", nargs="+", type=float, default=[0.1, 0.3, 0.5, 0.7])
     ap.add_argument("--tv", nargs="+", type=float, default=[0.05, 0.1, 0.2])
+    ap.add_argument("--words", nargs="+", type=int, default=[4, 6, 8])
+    ap.add_argument("--confidence", nargs="+", type=float, default=[0.7, 0.9])
     ap.add_argument("--rows", default=None, help="judge the rows of an earlier run's --out")
     ap.add_argument("--out", default=str(ROOT / "results" / "doubt_tune.json"))
     args = ap.parse_args()
     if args.rows:
         for name, rows in json.loads(Path(args.rows).read_text()).items():
-            table(name, rows, args.quiet, args.tv)
+            table(name, rows, args.quiet, args.tv, args.words, args.confidence)
         return 0
     from rasa.core.agent import Agent
 
@@ -105,7 +117,8 @@ def main() -> int:
                                  ("evaluation", held[1::2], args.eval_rounds)):
         exs = [e for r in range(rounds) for e in data.examples(voices, args.seed + r)]
         out[name] = heard(rec, parse, exs)
-        table(f"{name} voices {voices}", out[name], args.quiet, args.tv)
+        table(f"{name} voices {voices}", out[name], args.quiet, args.tv, args.words,
+              args.confidence)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out))
     return 0

@@ -52,6 +52,20 @@ def test_with_a_tv_talking_a_lower_detector_reading_is_doubt_enough(user):
     assert user.intent() == contract.NLU_FALLBACK
 
 
+def test_with_a_tv_talking_a_long_command_is_held_back_and_a_short_one_is_taken(user):
+    into_a_hold(user)
+    step = user.state()["step"]
+    sure_in_tv = {"heard": {"safety_p": 0.0, "logprob": -0.2, "room_talk": True}}
+    long = "could we please move on to the next step now"
+    assert len(long.split()) > doubt.ROOM_TALK_WORDS
+    user.say(long, sure_in_tv)
+    assert user.intent() == contract.NLU_FALLBACK
+    assert user.state()["step"] == step
+    user.say("resume", SURE)
+    user.say("next step", sure_in_tv)
+    assert user.intent() == contract.NEXT_STEP
+
+
 def test_a_sure_hearing_and_typed_text_move_on_as_before(user):
     into_a_hold(user)
     before = user.state()
