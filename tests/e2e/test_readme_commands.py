@@ -22,9 +22,15 @@ def make(target: str, **env: str) -> str:
         timeout=600, env={**os.environ, "RASA_PORT": "5305", "ACTIONS_PORT": "5355", **env},
     )
     out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-3000:]
+    assert proc.returncode == 0, out[-3000:] + server_logs()
     assert "Coach:" in out and "warm up" in out.lower(), out[-3000:]
     return out
+
+
+def server_logs() -> str:
+    """The ends of the servers' logs (scripts/run.sh writes them to build/logs/), for a failure."""
+    logs = sorted((ROOT / "build" / "logs").glob("*.log"))
+    return "".join(f"\n--- {p.name}\n{p.read_text(errors='replace')[-1500:]}" for p in logs)
 
 
 def test_make_run_starts_the_coach_and_chats(own_state):
