@@ -9,17 +9,20 @@ from pathlib import Path
 
 import pytest
 
+from lab.harness.servers import free_ports
 from tests.conftest import fingerprint
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def make(target: str, **env: str) -> str:
-    """Run `make <target>` typing three lines into it; return everything it printed."""
+def make(target: str, rasa_port: int, actions_port: int, **env: str) -> str:
+    """Run `make <target>` typing three lines into it; return everything it printed. Ports of
+    their own: the two tests may run at once on two test workers."""
     proc = subprocess.run(
         ["make", target], cwd=ROOT, input="stop\nstart\n/quit\n", text=True, capture_output=True,
-        timeout=600, env={**os.environ, "RASA_PORT": "5305", "ACTIONS_PORT": "5355", **env},
+        timeout=600, env={**os.environ, "RASA_PORT": str(rasa_port),
+                          "ACTIONS_PORT": str(actions_port), **env},
     )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:] + server_logs()
@@ -34,9 +37,11 @@ def server_logs() -> str:
 
 
 def test_make_run_starts_the_coach_and_chats(own_state):
-    make("run")
+    rasa_port, actions_port = free_ports(2)
+    make("run", rasa_port, actions_port)
     # the servers were stopped on the way out
-    probe = subprocess.run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/5305"], capture_output=True)
+    probe = subprocess.run(["bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{rasa_port}"],
+                           capture_output=True)
     assert probe.returncode != 0
     # the run kept its state where the tests told it to, and the checkout's own is untouched
     assert (own_state.home / "stretch_coach.db").stat().st_size > 0
@@ -47,6 +52,6 @@ def test_make_run_starts_the_coach_and_chats(own_state):
 def test_make_voice_without_a_microphone_says_so_and_offers_the_text_chat():
     # CI machines have no sound card; naming a device that does not exist makes the no-microphone
     # path certain on a machine that has one.
-    out = make("voice", VOICE_ARGS="--device no-such-microphone")
+    out = make("voice", *free_ports(2), VOICE_ARGS="--device no-such-microphone")
     assert "No microphone" in out, out[-3000:]
     assert "text chat instead" in out, out[-3000:]
