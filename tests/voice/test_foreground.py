@@ -54,4 +54,4 @@ def test_partners_who_talk_a_lot_are_not_taken_for_a_tv():
     det = UtteranceDetector(foreground=True)
     utts = det.feed(pcm) + det.flush()
     heard = [any(u.speech_start_s < b and u.speech_end_s > a for u in utts) for a, b in spans]
-    assert all(heard), [p for p, h in zip(phrases, heard) if not h]
+    assert all(heard), [p for p, h in zip(phrases, heard, strict=True) if not h]

@@ -91,4 +91,4 @@ def test_a_long_stream_in_an_echoing_room_is_heard_to_the_end() -> None:
                             gap_s=1.2, seed=2)
     utts = UtteranceDetector(foreground=False).feed(pcm)
     heard = [any(u.speech_start_s < b and u.speech_end_s > a for u in utts) for a, b in spans]
-    assert all(heard), [(i, p) for i, (p, h) in enumerate(zip(phrases, heard)) if not h]
+    assert all(heard), [(i, p) for i, (p, h) in enumerate(zip(phrases, heard, strict=True)) if not h]
