@@ -37,6 +37,9 @@ written down for the person's "ouch"; commands are short) ..."""
 LOGPROB = -1.2
 """... or when Whisper's average log-probability per token was below this."""
 
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+"""A word of a transcript, digits included ("4th"), for :data:`ROOM_TALK_WORDS`."""
+
 
 @dataclass(frozen=True)
 class Hearing:
@@ -70,5 +73,3 @@ def in_doubt(intent: Optional[str], heard: Optional[Hearing], text: str = "") ->
     bar = SAFETY_P_ROOM_TALK if heard.room_talk else SAFETY_P
     return heard.safety_p >= bar or heard.logprob < LOGPROB
 
-
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
