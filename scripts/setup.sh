@@ -8,6 +8,13 @@ export TF_CPP_MIN_LOG_LEVEL=3
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
+# One set-up at a time in a checkout: two at once (`make run` and `make test`, say) both saw a
+# stale model and both trained it into models/current.tar.gz, leaving a broken model behind a
+# matching hash. The second waits, then finds everything current.
+mkdir -p build
+exec 9>build/.setup.lock
+flock 9
+
 # 1. Debian packages: espeak-ng (the fallback voice, and test speech), flite (test voices), audio
 #    tools (sox), PortAudio for the microphone and speaker, openssl (the web page's certificate),
 #    chromium with its driver (the web page's tests run in a real headless browser), and haproxy
