@@ -6,9 +6,9 @@ Under a TV or in an echoing room, Whisper sometimes writes a safety phrase as a 
 loop sends, with each utterance, how it heard it (message metadata ``heard``: the safety
 detector's probability that a safety phrase was said, Whisper's confidence, and whether another
 voice was talking on in the room). A moving command heard in doubt is treated as unclear: mid-hold
-the coach pauses, elsewhere it asks again. With another voice in the room the bar is lower, and a
+the coach pauses, elsewhere it asks again. With another voice in the room the bar is lower, a
 long sentence is in doubt too, since that is where Whisper writes the TV's words for the
-person's. It can
+person's, and so is speech the coach cannot place (:data:`CHATTER`). It can
 only hold the session back, never move it on, so a client cannot use it to skip a safety step.
 The thresholds were set on held-out voices by lab/experiments/doubt_tune.py (docs/voice_bench.md).
 """
@@ -36,6 +36,11 @@ ROOM_TALK_WORDS = 4
 written down for the person's "ouch"; commands are short) ..."""
 LOGPROB = -1.2
 """... or when Whisper's average log-probability per token was below this."""
+CHATTER: tuple[str, ...] = (C.OUT_OF_SCOPE, C.GREET, C.THANKS)
+"""While another voice talks on, speech the coach cannot place is in doubt too, whatever it was
+heard as: that is where Whisper writes the TV's words, or nonsense, for a word it could not make
+out ("Very much after the break." for "ouch"). Unclear, it pauses a hold instead of being
+answered "I can only help with the stretch" while the hold runs on."""
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 """A word of a transcript, digits included ("4th"), for :data:`ROOM_TALK_WORDS`."""
@@ -65,7 +70,10 @@ def hearing(metadata: Optional[Mapping[str, Any]]) -> Optional[Hearing]:
 
 def in_doubt(intent: Optional[str], heard: Optional[Hearing], text: str = "") -> bool:
     """True when ``intent`` moves the session on and ``text`` (what the voice loop wrote down)
-    was heard too uncertainly to act on."""
+    was heard too uncertainly to act on, or when it is :data:`CHATTER` heard while another
+    voice talks on."""
+    if heard is not None and heard.room_talk and intent in CHATTER:
+        return True
     if heard is None or intent not in C.MOVING_INTENTS:
         return False
     if heard.room_talk and len(_WORD.findall(text)) > ROOM_TALK_WORDS:

@@ -1,5 +1,6 @@
 """The rule for speech heard in doubt (stretch_coach.doubt): only moving commands are held back,
-only on a hearing that says doubt, and a malformed hearing is no hearing."""
+only on a hearing that says doubt, and, while another voice talks on, speech the coach cannot
+place; a malformed hearing is no hearing."""
 
 from __future__ import annotations
 
@@ -43,10 +44,22 @@ def test_with_another_voice_in_the_room_a_long_sentence_is_in_doubt(intent):
     assert not doubt.in_doubt(intent, None, tv)  # typed
 
 
-@pytest.mark.parametrize("intent", [i for i in contract.INTENTS if i not in contract.MOVING_INTENTS])
+@pytest.mark.parametrize("intent", doubt.CHATTER)
+def test_with_another_voice_in_the_room_speech_the_coach_cannot_place_is_in_doubt(intent):
+    assert doubt.in_doubt(intent, heard(0.0, -0.1, room_talk=True), "Very much after the break.")
+    assert not doubt.in_doubt(intent, heard(1.0, -5.0, room_talk=False))  # answered as such
+    assert not doubt.in_doubt(intent, None)  # typed
+
+
+@pytest.mark.parametrize("intent", [i for i in contract.INTENTS
+                                    if i not in contract.MOVING_INTENTS + doubt.CHATTER])
 def test_nothing_else_is_ever_held_back(intent):
     assert not doubt.in_doubt(intent, heard(1.0, -5.0))
     assert not doubt.in_doubt(intent, heard(1.0, -5.0, room_talk=True), "one two three four five six")
+
+
+def test_safety_intents_are_never_chatter():
+    assert not set(doubt.CHATTER) & set(contract.SAFETY_INTENTS + contract.MOVING_INTENTS)
 
 
 def test_the_metadata_is_read_and_clamped():

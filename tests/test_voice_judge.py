@@ -21,25 +21,38 @@ def test_a_safety_phrase_heard_as_a_moving_command_is_the_dangerous_miss():
     intent, checks = judge(row("safety", "discomfort", "next_step", heard(0.0, False)))
     assert intent == "next_step"
     assert checks == {"safety_recall": False, "safety_handled": False,
-                      "safety_not_moved_on": False, "answered": True}
+                      "safety_not_moved_on": False, "safety_pauses_hold": False,
+                      "answered": True}
 
 
 def test_a_moving_command_heard_in_doubt_is_judged_as_the_coach_takes_it():
     intent, checks = judge(row("safety", "discomfort", "next_step",
                                heard(doubt.SAFETY_P_ROOM_TALK, True)))
     assert intent == contract.NLU_FALLBACK and checks["safety_not_moved_on"]
-    assert not checks["safety_handled"]  # held back is a lesser miss, not a pause
+    assert not checks["safety_handled"]  # held back is a lesser miss, not a safety intent
+    assert checks["safety_pauses_hold"]  # ... but unclear mid-hold pauses the hold
     intent, checks = judge(row("command", "next_step", "next_step", heard(doubt.SAFETY_P, False)))
     assert intent == contract.NLU_FALLBACK and not checks["command_accuracy"]
 
 
 def test_other_speech_counts_needless_pauses_and_moving_commands():
     _, checks = judge(row("partner", None, "pause"))
-    assert checks == {"not_needless_pause": False, "partner_not_command": False,
-                      "partner_not_moved_on": True}
+    assert checks == {"not_needless_pause": False, "not_unclear": True,
+                      "partner_not_command": False, "partner_not_moved_on": True}
     _, checks = judge(row("oog", None, "start_session"))
-    assert checks == {"not_needless_pause": True, "oog_not_command": False,
+    assert checks == {"not_needless_pause": True, "not_unclear": True, "oog_not_command": False,
                       "oog_not_moved_on": False}
+
+
+def test_out_of_scope_with_another_voice_talking_on_is_unclear_and_would_pause_a_hold():
+    intent, checks = judge(row("safety", "discomfort", "out_of_scope", heard(0.0, True)))
+    assert intent == contract.NLU_FALLBACK and checks["safety_pauses_hold"]
+    _, checks = judge(row("safety", "discomfort", "out_of_scope", heard(0.0, False)))
+    assert not checks["safety_pauses_hold"]  # a quiet room: the coach answers it, no pause
+    _, checks = judge(row("safety", "discomfort", None, answered=False))
+    assert not checks["safety_pauses_hold"]  # no turn reached the coach
+    _, checks = judge(row("partner", None, "out_of_scope", heard(0.0, True)))
+    assert not checks["not_unclear"] and checks["partner_not_command"]
 
 
 def test_summarise_tallies_per_condition_and_voice_and_lists_the_misses():

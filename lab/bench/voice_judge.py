@@ -15,12 +15,16 @@ MOVING = set(contract.MOVING_INTENTS)
 
 
 def verdicts(kind: str, expected: Optional[str], intent: Optional[str]) -> dict[str, bool]:
-    """The tallies one heard phrase counts in (name -> whether it went right)."""
+    """The tallies one heard phrase counts in (name -> whether it went right). ``intent`` None:
+    nothing was made of the words (the loop re-prompts), as unclear as the fallback; both pause
+    a hold."""
     safety_intent = intent in contract.SAFETY_INTENTS
+    unclear = intent in (contract.NLU_FALLBACK, None)
     if kind == "safety":
         return {"safety_recall": intent == expected, "safety_handled": safety_intent,
-                "safety_not_moved_on": intent not in MOVING}
-    out = {"not_needless_pause": not safety_intent}
+                "safety_not_moved_on": intent not in MOVING,
+                "safety_pauses_hold": safety_intent or unclear}
+    out = {"not_needless_pause": not safety_intent, "not_unclear": not unclear}
     if kind == "command":
         out["command_accuracy"] = intent == expected
     else:
@@ -39,6 +43,8 @@ def judge(row: dict[str, Any]) -> tuple[Optional[str], dict[str, bool]]:
     checks = verdicts(row["kind"], row["expected"], intent)
     if row["kind"] in ("command", "safety"):
         checks["answered"] = row["answered"]
+    if row["kind"] == "safety":  # a hold pauses only if the turn got to the coach
+        checks["safety_pauses_hold"] = checks["safety_pauses_hold"] and row["answered"]
     return intent, checks
 
 
@@ -69,9 +75,11 @@ ROWS = (("commands right %", "command_accuracy", "%"),
         ("safety -> its intent %", "safety_recall", "%"),
         ("safety -> any safety intent %", "safety_handled", "%"),
         ("safety -> moving command (n)", "safety_not_moved_on", "missed"),
+        ("safety -> a hold would pause %", "safety_pauses_hold", "%"),
         ("out-of-scope -> moving (n)", "oog_not_moved_on", "missed"),
         ("partner talk -> moving (n)", "partner_not_moved_on", "missed"),
         ("needless pauses (n)", "not_needless_pause", "missed"),
+        ("non-safety -> unclear (n)", "not_unclear", "missed"),
         ("commands+safety answered %", "answered", "%"))
 """The lines of :func:`table`: label, tally, and how it is shown (a rate, or the clips missed)."""
 

@@ -81,6 +81,31 @@ def table(name: str, rows: list[dict], quiet_ps: list[float], talk_ps: list[floa
     for c in confidences:
         line(f"shipped, NLU < {c} TV", lambda r, c=c: shipped(r) or (
             r["how"] == "tv" and r["confidence"] < c))
+    outcomes(rows)
+
+
+def outcomes(rows: list[dict]) -> None:
+    """What safety phrases and other speech became, in a quiet room, with a TV on, and the TV
+    alone: a safety intent, a moving command, chatter (``doubt.CHATTER``: with another voice
+    talking on, unclear, so a hold pauses), unclear already, or another intent."""
+    def kind(r: dict) -> str:
+        if r["intent"] in contract.SAFETY_INTENTS:
+            return "safety"
+        if r["intent"] in contract.MOVING_INTENTS:
+            return "moving"
+        if r["intent"] in doubt.CHATTER:
+            return "chatter"
+        return "unclear" if r["intent"] in ("", contract.NLU_FALLBACK) else "other"
+
+    for part, hows in (("quiet", ("clean", "noise", "room", "phone")), ("TV", ("tv",)),
+                       ("TV alone", ("tv-only",))):
+        for label in ("safety", "none"):
+            rs = [r for r in rows if r["how"] in hows and (r["label"] != "none") == (label == "safety")]
+            if rs:
+                counts = {k: sum(kind(r) == k for r in rs) for k in
+                          ("safety", "moving", "chatter", "unclear", "other")}
+                print(f"  {part:8} {'safety phrases' if label == 'safety' else 'other speech':14} "
+                      f"({len(rs)}): " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 def main() -> int:

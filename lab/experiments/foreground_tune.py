@@ -46,7 +46,7 @@ def main() -> int:
                     help="dB below the speech, or off (no TV: does the gate close on the "
                          "partners' own talk?)")
     ap.add_argument("--gap", type=float, default=2.0, help="seconds between the phrases")
-    ap.add_argument("--shares", nargs="+", type=float, default=[0.5],
+    ap.add_argument("--shares", nargs="+", type=float, default=[0.7],
                     help="talk shares at which the gate takes another voice to be talking on")
     ap.add_argument("--percentile", type=float, default=90.0)
     ap.add_argument("--ducks", nargs="+", default=["off", "20"])

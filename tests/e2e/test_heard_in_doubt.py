@@ -66,6 +66,21 @@ def test_with_a_tv_talking_a_long_command_is_held_back_and_a_short_one_is_taken(
     assert user.intent() == contract.NEXT_STEP
 
 
+def test_with_a_tv_talking_speech_the_coach_cannot_place_pauses_the_hold(user):
+    """Whisper wrote the TV's words, or nonsense, for what may have been "ouch"."""
+    into_a_hold(user)
+    step = user.state()["step"]
+    sure_in_tv = {"heard": {"safety_p": 0.0, "logprob": -0.2, "room_talk": True}}
+    reply = user.say("what's the weather like in paris", sure_in_tv)
+    assert user.intent() == contract.NLU_FALLBACK
+    assert "paused" in reply.lower()
+    assert user.state()["phase"] == "paused" and user.state()["step"] == step
+    user.say("resume", SURE)
+    user.say("what's the weather like in paris", SURE)  # a quiet room: answered, the hold runs
+    assert user.intent() == contract.OUT_OF_SCOPE
+    assert user.state()["phase"] == "active"
+
+
 def test_a_sure_hearing_and_typed_text_move_on_as_before(user):
     into_a_hold(user)
     before = user.state()

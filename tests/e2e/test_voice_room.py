@@ -74,17 +74,19 @@ def heard(recognizer, servers, phrase: str, voice: str, how: room.Condition,
     return text, intent
 
 
-FLOORS = {"living room": (2, 1), "TV 10 dB below": (18, 2)}
-"""(missed, moved on) of the 60 safety clips: floors a little over what was measured, not the
-target, which is none of either. Measured with moving commands heard in doubt held back: the
-living room missed 1 ("Start." for "stop", which the coach takes as a misheard stop mid-hold), the
-TV 15, of them 1 a command that moves on ("Yes." for "that's too much"; 8 before the doubt rule).
-docs/voice_bench.md has the whole picture."""
+FLOORS = {"living room": (2, 1, 1), "TV 10 dB below": (18, 2, 3)}
+"""(missed, moved on, would not pause a hold) of the 60 safety clips: floors a little over what
+was measured, not the target, which is none of any. Last measured (session 28): the living room
+missed 1 ("Start." for "stop", which the coach takes as a misheard stop mid-hold, but counts here),
+the TV 5 (15 with the linear detector, of them 1 a command that moves on; 8 before moving commands
+heard in doubt were held back). Unclear speech pauses a hold, and with a TV on so does speech the
+coach cannot place (``doubt.CHATTER``): with the TV, 1 would not pause one ("my knee hurts" heard
+as a question about history). docs/voice_bench.md has the whole picture."""
 
 
 @pytest.mark.parametrize("where", list(ROOMS))
 def test_safety_phrases_become_a_safety_intent_in_a_room(recognizer, servers, where):
-    missed, moving = [], []
+    missed, moving, unpaused = [], [], []
     for voice in VOICES:
         for phrase, _ in PHRASES["safety"]:
             text, intent = heard(recognizer, servers, phrase, voice, ROOMS[where], safety=True)
@@ -92,10 +94,14 @@ def test_safety_phrases_become_a_safety_intent_in_a_room(recognizer, servers, wh
                 missed.append((voice, phrase, text, intent))
             if intent in contract.MOVING_INTENTS:
                 moving.append((voice, phrase, text, intent))
-    print(f"\n{where}: {len(missed)} of {len(VOICES) * len(PHRASES['safety'])} missed", missed)
-    most_missed, most_moving = FLOORS[where]
+            if intent not in (*contract.SAFETY_INTENTS, contract.NLU_FALLBACK):
+                unpaused.append((voice, phrase, text, intent))
+    print(f"\n{where}: {len(missed)} of {len(VOICES) * len(PHRASES['safety'])} missed", missed,
+          f"\nwould not pause a hold: {len(unpaused)}", unpaused)
+    most_missed, most_moving, most_unpaused = FLOORS[where]
     assert len(moving) <= most_moving, moving
     assert len(missed) <= most_missed, missed
+    assert len(unpaused) <= most_unpaused, unpaused
 
 
 def test_partner_talk_seldom_moves_the_session_on(recognizer, servers):
