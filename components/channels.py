@@ -34,6 +34,7 @@ import hashlib
 import json
 import logging
 import re
+import time
 from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -44,7 +45,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from components import action_calls, rasa_patches
+from components import action_calls, metrics, rasa_patches
 from components.stores import STORE_DOWN
 from stretch_coach import contract as C
 from stretch_coach import doubt
@@ -104,26 +105,36 @@ def safe_metadata(metadata: Any) -> Dict[Text, Any]:
     return kept
 
 
-def guarded(on_new_message: Handler) -> Handler:
+def guarded(on_new_message: Handler, channel: Text = "") -> Handler:
     """Wrap Rasa's message handler so a user's text can never name an intent directly, and the
-    person hears TROUBLE when the lock store or the tracker store's database is down."""
+    person hears TROUBLE when the lock store or the tracker store's database is down; each
+    message is counted and timed (components/metrics.py)."""
 
     async def handle(message: UserMessage) -> Any:
         message.text = plain_text(message.text)
         message.metadata = safe_metadata(message.metadata)
         STORE_DOWN.set(False)
+        outcome, started = "failed", time.perf_counter()
         try:
-            result = await on_new_message(message)
-        except LockError as e:
-            logger.error("The lock store is unreachable: conversation %s got no answer from the "
-                         "coach and was told to release slowly. %s", message.sender_id, e)
-            await trouble(message)
-            return None
-        if STORE_DOWN.get():   # the turn ran on an empty conversation (components/stores.py)
-            logger.error("Conversation %s was told to release slowly: its state could not be read.",
-                         message.sender_id)
-            await trouble(message)
-        return result
+            with metrics.IN_PROGRESS.track_inprogress():
+                try:
+                    result = await on_new_message(message)
+                except LockError as e:
+                    logger.error("The lock store is unreachable: conversation %s got no answer "
+                                 "from the coach and was told to release slowly. %s",
+                                 message.sender_id, e)
+                    await trouble(message)
+                    outcome = "trouble"
+                    return None
+                outcome = "answered"
+                if STORE_DOWN.get():   # the turn ran on an empty conversation (stores.py)
+                    logger.error("Conversation %s was told to release slowly: its state could not "
+                                 "be read.", message.sender_id)
+                    await trouble(message)
+                    outcome = "trouble"
+                return result
+        finally:
+            metrics.record(channel, outcome, time.perf_counter() - started)
 
     return handle
 
@@ -166,7 +177,7 @@ class GuardedInput:
         loads or a message comes: put our patches on Rasa (once per channel: the same patches
         twice change nothing) and give the guarded handler."""
         rasa_patches.apply(self.patches)
-        return guarded(on_new_message)
+        return guarded(on_new_message, self.name())
 
 
 class GuardedRestInput(GuardedInput, RestInput):
@@ -188,10 +199,16 @@ class GuardedRestInput(GuardedInput, RestInput):
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webhook.route("/metrics", methods=["GET"])
+        async def metrics_text(request: Request) -> HTTPResponse:
+            body, content_type = metrics.exposition()
+            return response.raw(body, content_type=content_type)
+
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             data, error = check_rest_body(request.body or b"")
             if error is not None:
+                metrics.REFUSED.labels(str(error.status)).inc()
                 return error
             collector = CollectingOutputChannel()
             try:

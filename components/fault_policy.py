@@ -33,6 +33,8 @@ from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from components import metrics
+
 
 def _ran(event: Any, domain: Domain) -> bool:
     return isinstance(event, ActionExecuted) and event.action_name in domain.user_actions
@@ -94,6 +96,7 @@ class ActionServerDownPolicy(Policy):
             # action_listen) in the middle of a turn: the turn is over, wait for the user.
             return ACTION_LISTEN_NAME
         if failed_action(tracker, domain):
+            metrics.ACTION_FAILURES.inc()
             intent = tracker.latest_message.intent.get("name") if tracker.latest_message else None
             return self.responses.get(intent, self.default)
         if tracker.latest_action_name in self._spoken():

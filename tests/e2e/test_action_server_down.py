@@ -54,6 +54,13 @@ def coach(servers: Servers, sender: str) -> dict:
     return r.json()["slots"]["coach"] or {}
 
 
+def failed_actions(servers: Servers) -> float:
+    """The coach's count of failed actions covered by the fault policy (components/metrics.py)."""
+    text = requests.get(f"{servers.url}/webhooks/rest/metrics", timeout=10).text
+    line = next(x for x in text.splitlines() if x.startswith("stretch_coach_action_failures_total "))
+    return float(line.split()[1])
+
+
 def into_a_hold(servers: Servers, sender: str) -> None:
     say(servers, sender, "start")
     say(servers, sender, "let's do the seated one")
@@ -72,6 +79,7 @@ def test_safety_is_spoken_with_the_action_server_down_and_the_session_picks_up(o
     assert replies[0] in texts("utter_discomfort_stop") and len(replies) == 2
     assert not FAULT_LINES & set(replies)
 
+    failures = failed_actions(own_servers)
     own_servers.kill_actions()
     # each safety request: exactly its safe line
     assert say(own_servers, hurt, "ouch that hurts")[0] in texts("utter_discomfort_stop")
@@ -82,6 +90,7 @@ def test_safety_is_spoken_with_the_action_server_down_and_the_session_picks_up(o
     # anything else: release slowly, never silence
     assert say(own_servers, hurt, "next") in ([t] for t in texts("utter_fault_trouble"))
     assert coach(own_servers, hurt)["phase"] == "active"  # the coach has not heard yet
+    assert failed_actions(own_servers) == failures + 6  # each one counted for the operator
 
     own_servers.start_actions()
     # back: the coach applies the "ouch" first, so it is paused and asks how bad before anything
