@@ -35,7 +35,11 @@ ROOM_TALK_WORDS = 4
 """... or when it was more than this many words while another voice talks on (a TV's sentence
 written down for the person's "ouch"; commands are short) ..."""
 LOGPROB = -1.2
-"""... or when Whisper's average log-probability per token was below this."""
+"""... or when Whisper's average log-probability per token was below this ..."""
+LOGPROB_ROOM_TALK = -0.8
+"""... or below this while another voice talks on (on the tuning voices it catches the last
+safety phrase heard as a moving command under a TV, and holds back 2 more of 68 moving
+commands there)."""
 CHATTER: tuple[str, ...] = (C.OUT_OF_SCOPE, C.GREET, C.THANKS)
 """While another voice talks on, speech the coach cannot place is in doubt too, whatever it was
 heard as: that is where Whisper writes the TV's words, or nonsense, for a word it could not make
@@ -78,6 +82,7 @@ def in_doubt(intent: Optional[str], heard: Optional[Hearing], text: str = "") ->
         return False
     if heard.room_talk and len(_WORD.findall(text)) > ROOM_TALK_WORDS:
         return True
-    bar = SAFETY_P_ROOM_TALK if heard.room_talk else SAFETY_P
-    return heard.safety_p >= bar or heard.logprob < LOGPROB
+    if heard.room_talk:
+        return heard.safety_p >= SAFETY_P_ROOM_TALK or heard.logprob < LOGPROB_ROOM_TALK
+    return heard.safety_p >= SAFETY_P or heard.logprob < LOGPROB
 

@@ -35,6 +35,14 @@ def test_with_another_voice_in_the_room_the_bar_is_lower(intent):
 
 
 @pytest.mark.parametrize("intent", contract.MOVING_INTENTS)
+def test_with_another_voice_in_the_room_whisper_must_be_surer(intent):
+    between = (doubt.LOGPROB + doubt.LOGPROB_ROOM_TALK) / 2
+    assert doubt.in_doubt(intent, heard(0.0, between, room_talk=True), "On the left.")
+    assert not doubt.in_doubt(intent, heard(0.0, between, room_talk=False), "On the left.")
+    assert not doubt.in_doubt(intent, heard(0.0, doubt.LOGPROB_ROOM_TALK + 0.1, room_talk=True))
+
+
+@pytest.mark.parametrize("intent", contract.MOVING_INTENTS)
 def test_with_another_voice_in_the_room_a_long_sentence_is_in_doubt(intent):
     tv = "We are going to help you start tonight."  # Whisper wrote the TV's words for "ow"
     short = "Let's start, okay?"

@@ -50,6 +50,10 @@ def test_with_a_tv_talking_a_lower_detector_reading_is_doubt_enough(user):
     assert user.intent() == contract.HARDER
     user.say("harder", DOUBT_IN_TV)
     assert user.intent() == contract.NLU_FALLBACK
+    unsure_in_tv = {"heard": {"safety_p": 0.0, "logprob": (doubt.LOGPROB + doubt.LOGPROB_ROOM_TALK) / 2,
+                              "room_talk": True}}
+    user.say("harder", unsure_in_tv)  # "This is fresh." for "stop the stretch", under a TV
+    assert user.intent() == contract.NLU_FALLBACK
 
 
 def test_with_a_tv_talking_a_long_command_is_held_back_and_a_short_one_is_taken(user):
