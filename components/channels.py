@@ -110,6 +110,22 @@ def guarded(on_new_message: Handler, channel: Text = "") -> Handler:
     person hears TROUBLE when the lock store or the tracker store's database is down; each
     message is counted and timed (components/metrics.py)."""
 
+    async def turn(message: UserMessage) -> Tuple[Any, Text]:
+        """Rasa's handling of one message, and its outcome for the metrics."""
+        try:
+            result = await on_new_message(message)
+        except LockError as e:
+            logger.error("The lock store is unreachable: conversation %s got no answer from the "
+                         "coach and was told to release slowly. %s", message.sender_id, e)
+            await trouble(message)
+            return None, "trouble"
+        if STORE_DOWN.get():   # the turn ran on an empty conversation (components/stores.py)
+            logger.error("Conversation %s was told to release slowly: its state could not be read.",
+                         message.sender_id)
+            await trouble(message)
+            return result, "trouble"
+        return result, "answered"
+
     async def handle(message: UserMessage) -> Any:
         message.text = plain_text(message.text)
         message.metadata = safe_metadata(message.metadata)
@@ -117,22 +133,8 @@ def guarded(on_new_message: Handler, channel: Text = "") -> Handler:
         outcome, started = "failed", time.perf_counter()
         try:
             with metrics.IN_PROGRESS.track_inprogress():
-                try:
-                    result = await on_new_message(message)
-                except LockError as e:
-                    logger.error("The lock store is unreachable: conversation %s got no answer "
-                                 "from the coach and was told to release slowly. %s",
-                                 message.sender_id, e)
-                    await trouble(message)
-                    outcome = "trouble"
-                    return None
-                outcome = "answered"
-                if STORE_DOWN.get():   # the turn ran on an empty conversation (stores.py)
-                    logger.error("Conversation %s was told to release slowly: its state could not "
-                                 "be read.", message.sender_id)
-                    await trouble(message)
-                    outcome = "trouble"
-                return result
+                result, outcome = await turn(message)
+            return result
         finally:
             metrics.record(channel, outcome, time.perf_counter() - started)
 

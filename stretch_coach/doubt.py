@@ -37,9 +37,8 @@ written down for the person's "ouch"; commands are short) ..."""
 LOGPROB = -1.2
 """... or when Whisper's average log-probability per token was below this ..."""
 LOGPROB_ROOM_TALK = -0.8
-"""... or below this while another voice talks on (on the tuning voices it catches the last
-safety phrase heard as a moving command under a TV, and holds back 2 more of 68 moving
-commands there)."""
+"""... or below this while another voice talks on, when Whisper writes the TV's words for the
+person's with some confidence ("On the left." for "stop")."""
 CHATTER: tuple[str, ...] = (C.OUT_OF_SCOPE, C.GREET, C.THANKS)
 """While another voice talks on, speech the coach cannot place is in doubt too, whatever it was
 heard as: that is where Whisper writes the TV's words, or nonsense, for a word it could not make
@@ -76,13 +75,14 @@ def in_doubt(intent: Optional[str], heard: Optional[Hearing], text: str = "") ->
     """True when ``intent`` moves the session on and ``text`` (what the voice loop wrote down)
     was heard too uncertainly to act on, or when it is :data:`CHATTER` heard while another
     voice talks on."""
-    if heard is not None and heard.room_talk and intent in CHATTER:
-        return True
-    if heard is None or intent not in C.MOVING_INTENTS:
+    if heard is None:
         return False
-    if heard.room_talk and len(_WORD.findall(text)) > ROOM_TALK_WORDS:
+    if heard.room_talk and intent in CHATTER:
         return True
+    if intent not in C.MOVING_INTENTS:
+        return False
     if heard.room_talk:
-        return heard.safety_p >= SAFETY_P_ROOM_TALK or heard.logprob < LOGPROB_ROOM_TALK
+        return (len(_WORD.findall(text)) > ROOM_TALK_WORDS or heard.safety_p >= SAFETY_P_ROOM_TALK
+                or heard.logprob < LOGPROB_ROOM_TALK)
     return heard.safety_p >= SAFETY_P or heard.logprob < LOGPROB
 

@@ -12,19 +12,19 @@ from stretch_coach import contract, doubt
 NOT_COMMANDS = {contract.OUT_OF_SCOPE, contract.NLU_FALLBACK, None}
 MOVING = set(contract.MOVING_INTENTS)
 """A safety phrase taken for one of these is the dangerous miss."""
+UNCLEAR = {contract.NLU_FALLBACK, None}
+"""Nothing understood: the fallback, or no words made of the speech (the loop re-prompts). Both
+pause a hold."""
 
 
 def verdicts(kind: str, expected: Optional[str], intent: Optional[str]) -> dict[str, bool]:
-    """The tallies one heard phrase counts in (name -> whether it went right). ``intent`` None:
-    nothing was made of the words (the loop re-prompts), as unclear as the fallback; both pause
-    a hold."""
+    """The tallies one heard phrase counts in (name -> whether it went right), but for whether a
+    hold would pause, which needs the turn answered (:func:`judge`)."""
     safety_intent = intent in contract.SAFETY_INTENTS
-    unclear = intent in (contract.NLU_FALLBACK, None)
     if kind == "safety":
         return {"safety_recall": intent == expected, "safety_handled": safety_intent,
-                "safety_not_moved_on": intent not in MOVING,
-                "safety_pauses_hold": safety_intent or unclear}
-    out = {"not_needless_pause": not safety_intent, "not_unclear": not unclear}
+                "safety_not_moved_on": intent not in MOVING}
+    out = {"not_needless_pause": not safety_intent, "not_unclear": intent not in UNCLEAR}
     if kind == "command":
         out["command_accuracy"] = intent == expected
     else:
@@ -44,7 +44,8 @@ def judge(row: dict[str, Any]) -> tuple[Optional[str], dict[str, bool]]:
     if row["kind"] in ("command", "safety"):
         checks["answered"] = row["answered"]
     if row["kind"] == "safety":  # a hold pauses only if the turn got to the coach
-        checks["safety_pauses_hold"] = checks["safety_pauses_hold"] and row["answered"]
+        checks["safety_pauses_hold"] = row["answered"] and (
+            intent in contract.SAFETY_INTENTS or intent in UNCLEAR)
     return intent, checks
 
 

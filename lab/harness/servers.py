@@ -65,6 +65,16 @@ def free_ports(n: int) -> list[int]:
     return ports
 
 
+def metric(url: str, name: str, **labels: str) -> float:
+    """One sample of a coach server's Prometheus metrics (``/webhooks/rest/metrics``), 0 if it is
+    not there yet."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = requests.get(f"{url}/webhooks/rest/metrics", timeout=10).text
+    return next((s.value for family in text_string_to_metric_families(text)
+                 for s in family.samples if s.name == name and s.labels == labels), 0.0)
+
+
 class Servers:
     """The action server and the Rasa server (``--enable-api`` with a token, REST + socket.io
     channels), both on 127.0.0.1."""

@@ -11,7 +11,7 @@ import pytest
 import requests
 import yaml
 
-from lab.harness.servers import ROOT, Servers, free_ports
+from lab.harness.servers import ROOT, Servers, free_ports, metric
 
 pytestmark = pytest.mark.e2e
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
@@ -54,13 +54,6 @@ def coach(servers: Servers, sender: str) -> dict:
     return r.json()["slots"]["coach"] or {}
 
 
-def failed_actions(servers: Servers) -> float:
-    """The coach's count of failed actions covered by the fault policy (components/metrics.py)."""
-    text = requests.get(f"{servers.url}/webhooks/rest/metrics", timeout=10).text
-    line = next(x for x in text.splitlines() if x.startswith("stretch_coach_action_failures_total "))
-    return float(line.split()[1])
-
-
 def into_a_hold(servers: Servers, sender: str) -> None:
     say(servers, sender, "start")
     say(servers, sender, "let's do the seated one")
@@ -79,7 +72,7 @@ def test_safety_is_spoken_with_the_action_server_down_and_the_session_picks_up(o
     assert replies[0] in texts("utter_discomfort_stop") and len(replies) == 2
     assert not FAULT_LINES & set(replies)
 
-    failures = failed_actions(own_servers)
+    failures = metric(own_servers.url, "stretch_coach_action_failures_total")
     own_servers.kill_actions()
     # each safety request: exactly its safe line
     assert say(own_servers, hurt, "ouch that hurts")[0] in texts("utter_discomfort_stop")
@@ -90,7 +83,8 @@ def test_safety_is_spoken_with_the_action_server_down_and_the_session_picks_up(o
     # anything else: release slowly, never silence
     assert say(own_servers, hurt, "next") in ([t] for t in texts("utter_fault_trouble"))
     assert coach(own_servers, hurt)["phase"] == "active"  # the coach has not heard yet
-    assert failed_actions(own_servers) == failures + 6  # each one counted for the operator
+    # each one counted for the operator (components/metrics.py)
+    assert metric(own_servers.url, "stretch_coach_action_failures_total") == failures + 6
 
     own_servers.start_actions()
     # back: the coach applies the "ouch" first, so it is paused and asks how bad before anything

@@ -15,6 +15,7 @@ DOUBT_DETECTOR = {"heard": {"safety_p": max(0.6, doubt.SAFETY_P), "logprob": -0.
 DOUBT_IN_TV = {"heard": {"safety_p": doubt.SAFETY_P_ROOM_TALK, "logprob": -0.2, "room_talk": True}}
 SURE_IN_QUIET = {"heard": {"safety_p": doubt.SAFETY_P_ROOM_TALK, "logprob": -0.2}}
 DOUBT_WHISPER = {"heard": {"safety_p": 0.0, "logprob": min(-1.5, doubt.LOGPROB - 0.5)}}
+SURE_IN_TV = {"heard": {"safety_p": 0.0, "logprob": -0.2, "room_talk": True}}
 
 
 def into_a_hold(user) -> None:
@@ -50,23 +51,22 @@ def test_with_a_tv_talking_a_lower_detector_reading_is_doubt_enough(user):
     assert user.intent() == contract.HARDER
     user.say("harder", DOUBT_IN_TV)
     assert user.intent() == contract.NLU_FALLBACK
-    unsure_in_tv = {"heard": {"safety_p": 0.0, "logprob": (doubt.LOGPROB + doubt.LOGPROB_ROOM_TALK) / 2,
+    unSURE_IN_TV = {"heard": {"safety_p": 0.0, "logprob": (doubt.LOGPROB + doubt.LOGPROB_ROOM_TALK) / 2,
                               "room_talk": True}}
-    user.say("harder", unsure_in_tv)  # "This is fresh." for "stop the stretch", under a TV
+    user.say("harder", unSURE_IN_TV)  # "This is fresh." for "stop the stretch", under a TV
     assert user.intent() == contract.NLU_FALLBACK
 
 
 def test_with_a_tv_talking_a_long_command_is_held_back_and_a_short_one_is_taken(user):
     into_a_hold(user)
     step = user.state()["step"]
-    sure_in_tv = {"heard": {"safety_p": 0.0, "logprob": -0.2, "room_talk": True}}
     long = "could we please move on to the next step now"
     assert len(long.split()) > doubt.ROOM_TALK_WORDS
-    user.say(long, sure_in_tv)
+    user.say(long, SURE_IN_TV)
     assert user.intent() == contract.NLU_FALLBACK
     assert user.state()["step"] == step
     user.say("resume", SURE)
-    user.say("next step", sure_in_tv)
+    user.say("next step", SURE_IN_TV)
     assert user.intent() == contract.NEXT_STEP
 
 
@@ -74,8 +74,7 @@ def test_with_a_tv_talking_speech_the_coach_cannot_place_pauses_the_hold(user):
     """Whisper wrote the TV's words, or nonsense, for what may have been "ouch"."""
     into_a_hold(user)
     step = user.state()["step"]
-    sure_in_tv = {"heard": {"safety_p": 0.0, "logprob": -0.2, "room_talk": True}}
-    reply = user.say("what's the weather like in paris", sure_in_tv)
+    reply = user.say("what's the weather like in paris", SURE_IN_TV)
     assert user.intent() == contract.NLU_FALLBACK
     assert "paused" in reply.lower()
     assert user.state()["phase"] == "paused" and user.state()["step"] == step
