@@ -37,7 +37,8 @@ PAIN_LEMMAS = frozenset({
     "sore", "cramp", "cramping", "pop", "popped", "tear", "tore", "torn", "pull", "strain",
     "injure", "injury", "injured", "sting", "stinging", "burn", "burning", "throb", "throbbing",
     "sharp", "agony", "numb", "tingle", "tingling", "spasm", "twinge", "ah", "argh", "aah", "ahh",
-    "pinch", "pinching", "faint", "dizzy", "lightheaded", "nauseous",
+    "pinch", "pinching", "faint", "dizzy", "lightheaded", "nauseous", "stab", "stabbing", "achy",
+    "excruciating", "unbearable",
 })
 # "pull" is pain only as a noun ("I felt a pull"); the partner pulling is pressure. These words never
 # count alone: "pull my wrists" is the wrist-pull routine, not an injury.

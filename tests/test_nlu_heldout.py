@@ -4,6 +4,8 @@
 the training data (and, for the fresh set, not the lexicon or the first set either). A safety request
 that the model does not turn into a safety intent fails the suite outright; the other figures
 have floors a little under what we measured (see lab/bench/eval_nlu.py for the full report).
+`tests/nlu/heldout_partner.yml` is the partners' talk to each other, which should neither pause
+a hold nor move the session on.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 import yaml
 
 from lab import nlu_eval as E
+from lab.phrases import iter_nlu_examples, normalize
 
 pytestmark = pytest.mark.rasa
 
@@ -26,6 +29,9 @@ FLOORS = {
     "heldout":       (0.96,     0.03,         0.95),
     "heldout_fresh": (0.94,     0.03,         0.95),
 }
+PARTNER_FLOORS = {"safety": 3, "moving": 5}
+"""Of the 44 partner lines, at most this many may become a safety intent (a needless pause) or a
+command that moves the session on; measured 2 and 4 (lab/bench/eval_nlu.py has no such set)."""
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +67,23 @@ def test_held_out_floors(agent, name):
     assert rep.accuracy >= accuracy, rep.misses
     assert rep.false_alarm_rate <= false_alarms
     assert rep.entity_recall >= entity_recall
+
+
+def test_partner_talk_rarely_pauses_and_rarely_moves_the_session_on(agent):
+    examples = E.parse_examples(
+        yaml.safe_load((ROOT / "tests" / "nlu" / "heldout_partner.yml").read_text()))
+    trained = {normalize(t) for _, t in iter_nlu_examples()}
+    assert len(examples) >= 40
+    assert not [ex.text for ex in examples if normalize(ex.text) in trained]
+
+    async def run():
+        return [(ex.text, (await agent.parse_message(ex.text))["intent"]["name"]) for ex in examples]
+
+    heard = asyncio.run(run())
+    pauses = [(t, i) for t, i in heard if i in E.C.SAFETY_INTENTS]
+    moving = [(t, i) for t, i in heard if i in E.C.MOVING_INTENTS]
+    assert len(pauses) <= PARTNER_FLOORS["safety"], pauses
+    assert len(moving) <= PARTNER_FLOORS["moving"], moving
 
 
 def test_scoring_counts_a_safety_miss():

@@ -44,6 +44,13 @@ def test_other_speech_counts_needless_pauses_and_moving_commands():
                       "oog_not_moved_on": False}
 
 
+def test_a_rating_that_means_to_pause_is_not_a_needless_pause():
+    _, checks = judge(row("command", "discomfort", "discomfort"))
+    assert checks == {"not_unclear": True, "command_accuracy": True, "answered": True}
+    _, checks = judge(row("command", "harder", "discomfort"))
+    assert not checks["not_needless_pause"] and not checks["command_accuracy"]
+
+
 def test_out_of_scope_with_another_voice_talking_on_is_unclear_and_would_pause_a_hold():
     intent, checks = judge(row("safety", "discomfort", "out_of_scope", heard(0.0, True)))
     assert intent == contract.NLU_FALLBACK and checks["safety_pauses_hold"]

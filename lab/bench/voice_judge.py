@@ -24,7 +24,9 @@ def verdicts(kind: str, expected: Optional[str], intent: Optional[str]) -> dict[
     if kind == "safety":
         return {"safety_recall": intent == expected, "safety_handled": safety_intent,
                 "safety_not_moved_on": intent not in MOVING}
-    out = {"not_needless_pause": not safety_intent, "not_unclear": intent not in UNCLEAR}
+    out = {"not_unclear": intent not in UNCLEAR}
+    if expected not in contract.SAFETY_INTENTS:  # a rating ("three out of ten") is meant to pause
+        out["not_needless_pause"] = not safety_intent
     if kind == "command":
         out["command_accuracy"] = intent == expected
     else:
