@@ -12,15 +12,17 @@ person stops, although the TV goes on, and the recogniser gets the person's word
 from __future__ import annotations
 
 import collections
+import math
 from typing import Deque, Optional
 
 import numpy as np
 
 
 def frame_db(frame: bytes) -> float:
-    """RMS level of a 16-bit PCM frame in dBFS."""
+    """RMS level of a 16-bit PCM frame in dBFS (one dot product: the gate runs on every frame of
+    every page)."""
     x = np.frombuffer(frame, dtype="<i2").astype(np.float64)
-    return float(10.0 * np.log10(np.mean(x * x) / (32768.0 ** 2) + 1e-10))
+    return 10.0 * math.log10(float(np.dot(x, x)) / len(x) / (32768.0 ** 2) + 1e-10)
 
 
 class ForegroundGate:
@@ -48,6 +50,8 @@ class ForegroundGate:
         self.duck = None if duck_db is None else 10 ** (-duck_db / 20)
         self._frames = int(window_s * 1000 // frame_ms)
         self._recent: Deque[tuple[float, bool, bool]] = collections.deque(maxlen=self._frames)
+        self._talk = 0  # speech frames in _recent, kept as frames come and go (a quiet room
+        # costs one comparison a frame, not a pass over the window)
         self.active = False  # another voice is talking on: the gate is closing on it
 
     def judge(self, frame: bytes, speech: bool) -> bool:
@@ -55,13 +59,16 @@ class ForegroundGate:
         level = frame_db(frame)
         person = speech
         if len(self._recent) >= self._frames // 2:
-            talk = [lv for lv, s, _ in self._recent if s]
-            self.active = len(talk) >= self.talk_share * len(self._recent)
+            self.active = self._talk >= self.talk_share * len(self._recent)
             if self.active and speech:
+                talk = [lv for lv, s, _ in self._recent if s]
                 other = [lv for lv, s, p in self._recent if s and not p]
                 ref = float(np.percentile(other if len(other) >= 30 else talk, self.percentile))
                 person = level >= ref + self.margin_db
+        if len(self._recent) == self._frames:
+            self._talk -= self._recent[0][1]
         self._recent.append((level, speech, person))
+        self._talk += speech
         return person
 
     def focus(self, frame: bytes, person: bool) -> bytes:
@@ -75,4 +82,5 @@ class ForegroundGate:
     def reset(self) -> None:
         """Forget the room (a new microphone, another place)."""
         self._recent.clear()
+        self._talk = 0
         self.active = False

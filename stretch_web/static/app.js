@@ -18,7 +18,7 @@ const ALIVE_MS = 10000;     // no word from the gateway this long while connecte
 // the last few hundred events, so a long session does not grow the page.
 const TRACE = new URLSearchParams(location.search).has('trace');
 const trace = window.coachTrace = {
-  events: [], chunks: [], sent: { chunks: 0, samples: 0, peak: 0 },
+  events: [], chunks: [], sent: { chunks: 0, samples: 0, peak: 0, messages: 0 },
   played: { frames: 0, samples: 0, peak: 0, firstAt: null }, flushes: 0, errors: [],
   resent: { times: 0, samples: 0, lost: 0 }, captured: 0,
 };
@@ -145,8 +145,16 @@ setInterval(() => {
   ws.send(JSON.stringify({ type: 'ping', t: Math.round(performance.now()) }));
 }, 3000);
 
-// The microphone: every chunk is kept (the last BACKLOG_S seconds) and sent if connected.
-function captureChunk(pcm) {
+// The microphone: every chunk is kept (the last BACKLOG_S seconds) and sent if connected. Once
+// the room has been quiet for QUIET_MS, chunks go out QUIET_BATCH at a time (a silent page costs
+// the gateway a third of the messages); a loud chunk goes at once with what was held, and the end
+// of an utterance is found on time, as the room is quiet a whole second before chunks wait.
+const QUIET_PEAK = 600;  // a chunk whose loudest sample is under this (-35 dBFS) is quiet
+const QUIET_MS = 1000;
+const QUIET_BATCH = 3;
+let held = [];      // quiet chunks not sent yet
+let quietFor = 0;   // ms of quiet chunks in a row
+function captureChunk(pcm, peak) {
   const n = pcm.byteLength / 2;
   kept.push([captured, pcm]);
   captured += n;
@@ -155,13 +163,32 @@ function captureChunk(pcm) {
     keptSamples -= kept.shift()[1].byteLength / 2;
   }
   trace.captured = captured;
-  if (!ready || !ws || ws.readyState !== WebSocket.OPEN) return false;
-  ws.send(pcm);
+  if (!ready || !ws || ws.readyState !== WebSocket.OPEN) {
+    held = [];  // kept: a reconnect resends it
+    return false;
+  }
+  quietFor = peak < QUIET_PEAK ? quietFor + n / 16 : 0;
+  held.push(pcm);
+  if (quietFor < QUIET_MS || held.length >= QUIET_BATCH) sendHeld();
   return true;
+}
+
+function sendHeld() {
+  if (held.length) trace.sent.messages += 1;
+  if (held.length === 1) {
+    ws.send(held[0]);
+  } else if (held.length) {
+    const out = new Int16Array(held.reduce((sum, b) => sum + b.byteLength / 2, 0));
+    let at = 0;
+    for (const b of held) { out.set(new Int16Array(b), at); at += b.byteLength / 2; }
+    ws.send(out.buffer);
+  }
+  held = [];
 }
 
 // After (re)connecting: send what the gateway does not have of this stream, from `heard` on.
 function resend(heard) {
+  held = [];  // in kept: sent below if the gateway lacks it
   const todo = [];
   for (const [at, pcm] of kept) {
     const n = pcm.byteLength / 2;
@@ -285,7 +312,7 @@ function flush() {
 
 function onMicChunk(data) {
   $('level').value = data.peak / 32768;
-  if (!captureChunk(data.pcm)) return;
+  if (!captureChunk(data.pcm, data.peak)) return;
   trace.sent.chunks += 1;
   trace.sent.samples += data.pcm.byteLength / 2;
   trace.sent.peak = Math.max(trace.sent.peak, data.peak);

@@ -106,6 +106,8 @@ def test_spoken_session_shows_the_hold_and_the_pause(gateway, tmp_path):
     sent = end["trace"]["sent"]
     assert sent["peak"] > SPEECH_PEAK, "the microphone stream carried speech"
     assert sent["samples"] >= 0.9 * file_samples, "the whole file reached the gateway"
+    # the quiet seconds between the commands went out three chunks to a message
+    assert sent["messages"] < 0.6 * sent["chunks"], sent
     for snap in snaps.values():
         assert_from_domain(snap["captions"])
     for name in ("choosing", "routine", "hold", "paused"):
