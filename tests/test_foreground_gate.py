@@ -13,7 +13,7 @@ def plain_rule(gate: ForegroundGate, frames: list[bytes], speech: list[bool]) ->
     """The gate's rule written out: the window's share of speech, then a percentile."""
     recent: list[tuple[float, bool, bool]] = []
     out = []
-    for frame, sp in zip(frames, speech):
+    for frame, sp in zip(frames, speech, strict=True):
         level, person = frame_db(frame), sp
         if len(recent) >= gate._frames // 2:
             talk = [lv for lv, s, _ in recent if s]
@@ -44,7 +44,7 @@ def test_the_gate_judges_as_the_plain_rule_over_windows_that_fill_and_roll():
     for seed in (1, 2):
         frames, speech = stream(seed, 1500)
         gate = ForegroundGate(window_s=3.0)
-        got = [gate.judge(f, s) for f, s in zip(frames, speech)]
+        got = [gate.judge(f, s) for f, s in zip(frames, speech, strict=True)]
         assert got == plain_rule(ForegroundGate(window_s=3.0), frames, speech)
         assert got != speech  # ... and the gate turned some speech frames away
 
@@ -52,9 +52,9 @@ def test_the_gate_judges_as_the_plain_rule_over_windows_that_fill_and_roll():
 def test_reset_forgets_the_count_of_speech_frames():
     frames, speech = stream(3, 400)
     gate = ForegroundGate(window_s=3.0)
-    for f, _ in zip(frames, speech):
+    for f, _ in zip(frames, speech, strict=True):
         gate.judge(f, True)
     gate.reset()
     fresh = ForegroundGate(window_s=3.0)
-    assert [gate.judge(f, s) for f, s in zip(frames, speech)] == \
-        [fresh.judge(f, s) for f, s in zip(frames, speech)]
+    assert [gate.judge(f, s) for f, s in zip(frames, speech, strict=True)] == \
+        [fresh.judge(f, s) for f, s in zip(frames, speech, strict=True)]
