@@ -134,7 +134,8 @@ def config(name: str, alt_detector: str = "") -> tuple[str, dict[str, Any]]:
     detector), ``-altdetector`` (the detector weights of
     ``--alt-detector``), ``-gate`` / ``-nogate`` (the foreground gate
     on or off), ``-nodoubt`` (no hearing sent with the text: the coach acts on moving commands
-    heard in doubt), ``-retryN`` (an unsure guess made again after N ms of silence, and kept), ``-beamN``
+    heard in doubt), ``-retryN`` (an unsure guess made again after N ms of silence, and kept),
+    ``-earlyN`` (a sure guess ends the turn after N ms of silence instead of 150), ``-beamN``
     (Whisper's beam width and n-best size instead of the recogniser's default), ``-carryfixed``
     (webrtcvad carries speech on past Silero's in any noise: no carry check)."""
     base, *opts = name.split("-")
@@ -165,6 +166,8 @@ def config(name: str, alt_detector: str = "") -> tuple[str, dict[str, Any]]:
             out["session"]["speculate_ms"] = int(opt[4:])
         elif opt.startswith("retry") and opt[5:].isdigit():
             out["session"]["retry_ms"] = int(opt[5:])
+        elif opt.startswith("early") and opt[5:].isdigit():
+            out["session"]["early_end_ms"] = int(opt[5:])
         elif opt.startswith("beam") and opt[4:].isdigit() and int(opt[4:]) > 0:
             out["recognizer"]["beam_size"] = int(opt[4:])
         else:
