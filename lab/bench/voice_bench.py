@@ -135,7 +135,7 @@ def config(name: str, alt_detector: str = "") -> tuple[str, dict[str, Any]]:
     ``--alt-detector``), ``-gate`` / ``-nogate`` (the foreground gate
     on or off), ``-nodoubt`` (no hearing sent with the text: the coach acts on moving commands
     heard in doubt), ``-retryN`` (an unsure guess made again after N ms of silence, and kept),
-    ``-earlyN`` (a sure guess ends the turn after N ms of silence instead of 150), ``-beamN``
+    ``-earlyN`` (a sure guess ends the turn after N ms of silence), ``-beamN``
     (Whisper's beam width and n-best size instead of the recogniser's default), ``-carryfixed``
     (webrtcvad carries speech on past Silero's in any noise: no carry check)."""
     base, *opts = name.split("-")
