@@ -181,8 +181,8 @@ class Gateway:
 
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
         """One page's WebSocket, served by its own :class:`.connection.PageConnection`. Without
-        per-message deflate: microphone audio does not compress, and inflating 50 frames a second
-        cost every page CPU on both ends."""
+        per-message deflate: microphone audio does not compress, and inflating every frame cost
+        each page CPU on both ends."""
         ws = web.WebSocketResponse(heartbeat=20, max_msg_size=4 * MAX_FRAME_BYTES, compress=False)
         await ws.prepare(request)
         await PageConnection(self, ws).run()

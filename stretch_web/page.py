@@ -48,7 +48,7 @@ CAPTIONS = 6
 
 INBOX_CHUNKS = 100
 """Audio chunks queued for the recogniser before the gateway stops reading the socket (with the
-page's 20-40 ms chunks, 2-4 s of audio): a sender faster than real time is slowed, not dropped."""
+page's 20-60 ms chunks, 2-6 s of audio): a sender faster than real time is slowed, not dropped."""
 
 PAUSE_MESSAGE = "pause"
 """What the STOP button sends the coach. It goes through the NLU like any words (the channel takes

@@ -41,7 +41,8 @@ let captured = 0;           // microphone samples so far (this page load)
 let kept = [];              // [first sample, PCM] of the last BACKLOG_S seconds
 let keptSamples = 0;
 let heardAt = 0;            // performance.now() of the last message from the gateway
-let downAt = 0;             // samples captured when the link last went down
+let downAt = 0;             // samples sent when the link last went down
+let sentTo = 0;             // samples of the stream sent so far (held ones are not)
 let stopping = false;       // STOP pressed, the gateway has not confirmed it yet: no coach audio
 let started = false;        // Start (or Tap to resume) pressed: sound and microphone on
 let busyAudio = null;       // the gateways are full: their spoken "busy", kept until Start is pressed
@@ -70,7 +71,7 @@ function keepForReload() {
   for (let i = 0; i < pcm.length; i += 0x8000) bin += String.fromCharCode(...pcm.subarray(i, i + 0x8000));
   try {
     sessionStorage.setItem(PENDING_KEY, JSON.stringify({
-      stream: STREAM, captured, downAt: ready ? captured : downAt, from: kept.length ? kept[0][0] : captured,
+      stream: STREAM, captured, downAt: ready ? sentTo : downAt, from: kept.length ? kept[0][0] : captured,
       pcm: btoa(bin), outbox, stopping,
     }));
   } catch (e) { /* storage full or refused: the reload starts a new stream, as before */ }
@@ -119,7 +120,7 @@ function connect() {
 }
 
 function linkDown() {
-  if (ready) downAt = captured;
+  if (ready) downAt = sentTo;
   ready = false;
   note('link-down');
   if (closedForGood) return;
@@ -146,13 +147,15 @@ setInterval(() => {
 }, 3000);
 
 // The microphone: every chunk is kept (the last BACKLOG_S seconds) and sent if connected. Once
-// the room has been quiet for QUIET_MS, chunks go out QUIET_BATCH at a time (a silent page costs
-// the gateway a third of the messages); a loud chunk goes at once with what was held, and the end
-// of an utterance is found on time, as the room is quiet a whole second before chunks wait.
-const QUIET_PEAK = 600;  // a chunk whose loudest sample is under this (-35 dBFS) is quiet
+// the room has been quiet for QUIET_MS, chunks go out QUIET_BATCH at a time (fewer messages for a
+// silent page); a loud chunk goes at once with what was held, so the end of an utterance is not
+// delayed unless the whole utterance stays under QUIET_PEAK (then by up to two chunks).
+const QUIET_PEAK = 600;  // a chunk whose loudest sample is under this is quiet
 const QUIET_MS = 1000;
 const QUIET_BATCH = 3;
+const HELD_MS = 100;     // held chunks go anyway when no chunk follows this long (capture stopped)
 let held = [];      // quiet chunks not sent yet
+let heldTimer = null;
 let quietFor = 0;   // ms of quiet chunks in a row
 function captureChunk(pcm, peak) {
   const n = pcm.byteLength / 2;
@@ -164,17 +167,22 @@ function captureChunk(pcm, peak) {
   }
   trace.captured = captured;
   if (!ready || !ws || ws.readyState !== WebSocket.OPEN) {
-    held = [];  // kept: a reconnect resends it
+    held = [];  // kept, and not counted in sentTo: a reconnect resends it
     return false;
   }
   quietFor = peak < QUIET_PEAK ? quietFor + n / 16 : 0;
   held.push(pcm);
+  clearTimeout(heldTimer);
   if (quietFor < QUIET_MS || held.length >= QUIET_BATCH) sendHeld();
+  else heldTimer = setTimeout(sendHeld, HELD_MS);
   return true;
 }
 
+// What is held, as one message (sent before any message that follows it, a STOP included).
 function sendHeld() {
-  if (held.length) trace.sent.messages += 1;
+  if (!held.length || !ws || ws.readyState !== WebSocket.OPEN) return;
+  trace.sent.messages += 1;
+  sentTo += held.reduce((sum, b) => sum + b.byteLength / 2, 0);
   if (held.length === 1) {
     ws.send(held[0]);
   } else if (held.length) {
@@ -189,6 +197,7 @@ function sendHeld() {
 // After (re)connecting: send what the gateway does not have of this stream, from `heard` on.
 function resend(heard) {
   held = [];  // in kept: sent below if the gateway lacks it
+  sentTo = captured;
   const todo = [];
   for (const [at, pcm] of kept) {
     const n = pcm.byteLength / 2;
@@ -213,8 +222,10 @@ function resend(heard) {
 function setLink(s, text) { $('link').dataset.state = s; $('link').textContent = text; }
 
 function sendJSON(msg) {
-  if (ready && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
-  else outbox.push(msg);   // nothing typed is lost while reconnecting
+  if (ready && ws.readyState === WebSocket.OPEN) {
+    sendHeld();
+    ws.send(JSON.stringify(msg));
+  } else outbox.push(msg);   // nothing typed is lost while reconnecting
 }
 
 function onMessage(m) {
@@ -367,7 +378,10 @@ $('stop').addEventListener('click', () => {
   flush();
   stopping = display.stopShown = true;
   display.paused();
-  if (ready && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'stop' }));
+  if (ready && ws.readyState === WebSocket.OPEN) {
+    sendHeld();
+    ws.send(JSON.stringify({ type: 'stop' }));
+  }
   note('stop-button');
 });
 $('resume').addEventListener('click', () => sendJSON({ type: 'text', text: 'resume' }));
