@@ -46,7 +46,7 @@ def test_the_gate_judges_as_the_plain_rule_over_windows_that_fill_and_roll():
         gate = ForegroundGate(window_s=3.0)
         got = [gate.judge(f, s) for f, s in zip(frames, speech, strict=True)]
         assert got == plain_rule(ForegroundGate(window_s=3.0), frames, speech)
-        assert got != speech  # ... and the gate turned some speech frames away
+        assert got != speech  # the gate did turn some speech frames away
 
 
 def test_reset_forgets_the_count_of_speech_frames():

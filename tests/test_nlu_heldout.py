@@ -43,8 +43,12 @@ def agent():
     return Agent.load(str(MODEL))
 
 
+def held_out(name: str) -> list:
+    return E.parse_examples(yaml.safe_load((ROOT / "tests" / "nlu" / f"{name}.yml").read_text()))
+
+
 def evaluate(agent, name: str) -> E.Report:
-    examples = E.parse_examples(yaml.safe_load((ROOT / "tests" / "nlu" / f"{name}.yml").read_text()))
+    examples = held_out(name)
 
     async def run():
         out = []
@@ -70,16 +74,11 @@ def test_held_out_floors(agent, name):
 
 
 def test_partner_talk_rarely_pauses_and_rarely_moves_the_session_on(agent):
-    examples = E.parse_examples(
-        yaml.safe_load((ROOT / "tests" / "nlu" / "heldout_partner.yml").read_text()))
+    examples = held_out("heldout_partner")
     trained = {normalize(t) for _, t in iter_nlu_examples()}
-    assert len(examples) >= 40
+    assert len(examples) >= 40 and {ex.intent for ex in examples} == {E.C.OUT_OF_SCOPE}
     assert not [ex.text for ex in examples if normalize(ex.text) in trained]
-
-    async def run():
-        return [(ex.text, (await agent.parse_message(ex.text))["intent"]["name"]) for ex in examples]
-
-    heard = asyncio.run(run())
+    heard = [(text, got) for text, _, got in evaluate(agent, "heldout_partner").misses]
     pauses = [(t, i) for t, i in heard if i in E.C.SAFETY_INTENTS]
     moving = [(t, i) for t, i in heard if i in E.C.MOVING_INTENTS]
     assert len(pauses) <= PARTNER_FLOORS["safety"], pauses

@@ -181,12 +181,13 @@ function captureChunk(pcm, peak) {
 // What is held, as one message (sent before any message that follows it, a STOP included).
 function sendHeld() {
   if (!held.length || !ws || ws.readyState !== WebSocket.OPEN) return;
+  const samples = held.reduce((sum, b) => sum + b.byteLength / 2, 0);
   trace.sent.messages += 1;
-  sentTo += held.reduce((sum, b) => sum + b.byteLength / 2, 0);
+  sentTo += samples;
   if (held.length === 1) {
     ws.send(held[0]);
-  } else if (held.length) {
-    const out = new Int16Array(held.reduce((sum, b) => sum + b.byteLength / 2, 0));
+  } else {
+    const out = new Int16Array(samples);
     let at = 0;
     for (const b of held) { out.set(new Int16Array(b), at); at += b.byteLength / 2; }
     ws.send(out.buffer);
