@@ -65,6 +65,12 @@ def test_a_step_names_who_acts_or_is_refused(tmp_path):
     ("choose_variant", [("choose_variant", 0.8)], "my ankle is killing me", C.DISCOMFORT),
     ("harder", [("harder", 0.9)], "this is killing my back", C.DISCOMFORT),
     ("easier", [("easier", 0.9)], "less push please", C.TOO_MUCH_PRESSURE),
+    # the stretcher's words for a bad pain, whatever the classifier read
+    ("out_of_scope", [("out_of_scope", 0.8)], "kind of a stab", C.DISCOMFORT),
+    ("out_of_scope", [("out_of_scope", 0.8)], "a stabbing feeling", C.DISCOMFORT),
+    ("easier", [("easier", 0.8)], "my leg feels achy", C.DISCOMFORT),
+    ("harder", [("harder", 0.8)], "this is excruciating", C.DISCOMFORT),
+    ("next_step", [("next_step", 0.8)], "it's unbearable", C.DISCOMFORT),
     ("easier", [("easier", 0.9)], "an easier version please", None),
     # an exclamation and nothing else may be pain (Whisper writes a short "ow" as "Oh."): ask
     ("affirm", [("affirm", 0.8)], "Oh.", C.DISCOMFORT),

@@ -41,6 +41,16 @@ def test_hello_then_audio_replies_are_framed_with_their_rate(gateway):
     run(scenario())
 
 
+def test_the_socket_takes_no_compression_a_client_offers(gateway):
+    """Microphone audio does not compress: a browser's per-message deflate offer is declined."""
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            ws = await http.ws_connect(gateway.url + "ws", compress=15)
+            assert ws.compress == 0
+            await ws.close()
+    run(scenario())
+
+
 def test_the_coachs_view_comes_with_its_words_and_drives_the_heading(gateway):
     """No view before the coach's first turn (the page shows its own "say start"); after "start"
     the view says the coach is choosing a routine, right behind the words of that turn, so the
